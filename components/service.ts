@@ -1,0 +1,194 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ServiceConfig } from "../config/schema";
+import { ignoredProperties } from "./ignoreChanges";
+import type { ServiceTargets } from "./loadBalancer";
+import { ecsServiceName, logGroupName, roleName } from "./naming";
+import { assumeRolePolicy, MANAGED_POLICIES, managedPolicyArn } from "./policyDocuments";
+
+export interface EcsServiceArgs {
+    project: string;
+    stack: string;
+    region: string;
+    partition: pulumi.Input<string>;
+    accountId: pulumi.Input<string>;
+    config: ServiceConfig;
+    clusterArn: pulumi.Input<string>;
+    vpcId: pulumi.Input<string>;
+    subnetIds: pulumi.Input<string[]>;
+    assignPublicIp: boolean;
+    albSecurityGroupId: pulumi.Input<string>;
+    targets: ServiceTargets;
+    /** The service's RED alarms: ECS rolls back when one fires during a deployment. */
+    alarmNames: string[];
+    /** The environment came from a config key holding secrets: keep the task definition secret. */
+    secretEnvironment: boolean;
+}
+
+/**
+ * A Fargate service that can always go back: rolling with the circuit breaker and alarm
+ * rollback, ECS native blue/green (same safety nets, plus a bake time), or CODE_DEPLOY, where
+ * the deployment group (see CodeDeployBlueGreen) owns rollout and rollback.
+ */
+export class EcsService extends pulumi.ComponentResource {
+    public readonly service: aws.ecs.Service;
+    public readonly taskDefinition: aws.ecs.TaskDefinition;
+    public readonly securityGroup: aws.ec2.SecurityGroup;
+    public readonly logGroup: aws.cloudwatch.LogGroup;
+    public readonly executionRole: aws.iam.Role;
+    public readonly taskRole: aws.iam.Role;
+    /** Lets ECS re-point listener rules during a native blue/green deployment. */
+    public readonly infrastructureRole?: aws.iam.Role;
+    public readonly serviceName: pulumi.Output<string>;
+    public readonly serviceArn: pulumi.Output<string>;
+    public readonly containerName: string;
+    public readonly containerPort: number;
+
+    constructor(name: string, args: EcsServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("safe-ecs:index:EcsService", name, {}, opts);
+        const svc = args.config;
+        const mode = svc.deployment.mode;
+        const tags = { service: svc.name };
+        this.containerName = svc.name;
+        this.containerPort = svc.containerPort;
+
+        this.logGroup = new aws.cloudwatch.LogGroup(
+            name,
+            { name: logGroupName(args.project, args.stack, svc.name), retentionInDays: svc.logRetentionDays, tags },
+            { parent: this },
+        );
+
+        const role = (purpose: string, service: string, managedPolicy?: string, sourceAccount?: pulumi.Input<string>) => {
+            const r = new aws.iam.Role(
+                `${name}-${purpose}`,
+                {
+                    name: roleName(args.project, args.stack, `${svc.name}-${purpose}`),
+                    assumeRolePolicy: pulumi.output(sourceAccount).apply((acct) => JSON.stringify(assumeRolePolicy(service, acct))),
+                    tags,
+                },
+                { parent: this },
+            );
+            if (managedPolicy) {
+                new aws.iam.RolePolicyAttachment(
+                    `${name}-${purpose}`,
+                    { role: r.name, policyArn: pulumi.output(args.partition).apply((p) => managedPolicyArn(p, managedPolicy)) },
+                    { parent: this },
+                );
+            }
+            return r;
+        };
+        // Only the managed execution policy: pull images, write logs. The app's own permissions go on the task role.
+        this.executionRole = role("execution", "ecs-tasks.amazonaws.com", MANAGED_POLICIES.taskExecution, args.accountId);
+        this.taskRole = role("task", "ecs-tasks.amazonaws.com", undefined, args.accountId);
+
+        const environment = Object.entries(svc.environment).map(([n, value]) => ({ name: n, value }));
+        const containerDefinitions = JSON.stringify([
+            {
+                name: this.containerName,
+                image: svc.image,
+                essential: true,
+                portMappings: [{ containerPort: svc.containerPort, protocol: "tcp" }],
+                environment,
+                logConfiguration: {
+                    logDriver: "awslogs",
+                    options: {
+                        "awslogs-group": logGroupName(args.project, args.stack, svc.name),
+                        "awslogs-region": args.region,
+                        "awslogs-stream-prefix": svc.name,
+                    },
+                },
+            },
+        ]);
+        this.taskDefinition = new aws.ecs.TaskDefinition(
+            name,
+            {
+                family: ecsServiceName(args.stack, svc.name),
+                cpu: String(svc.cpu),
+                memory: String(svc.memory),
+                networkMode: "awsvpc",
+                requiresCompatibilities: ["FARGATE"],
+                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+                executionRoleArn: this.executionRole.arn,
+                taskRoleArn: this.taskRole.arn,
+                containerDefinitions: args.secretEnvironment ? pulumi.secret(containerDefinitions) : containerDefinitions,
+                tags,
+            },
+            { parent: this, dependsOn: [this.logGroup] },
+        );
+
+        this.securityGroup = new aws.ec2.SecurityGroup(
+            name,
+            {
+                vpcId: args.vpcId,
+                description: `${svc.name} tasks: only the load balancer may connect`,
+                ingress: [
+                    {
+                        protocol: "tcp",
+                        fromPort: svc.containerPort,
+                        toPort: svc.containerPort,
+                        securityGroups: [args.albSecurityGroupId],
+                        description: "from the load balancer",
+                    },
+                ],
+                egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "image pulls, logs, dependencies" }],
+                tags,
+            },
+            { parent: this },
+        );
+
+        if (mode === "bluegreen") {
+            this.infrastructureRole = role("infrastructure", "ecs.amazonaws.com", MANAGED_POLICIES.ecsInfrastructureForLoadBalancers);
+        }
+
+        const loadBalancer: aws.types.input.ecs.ServiceLoadBalancer = {
+            targetGroupArn: args.targets.blue.arn,
+            containerName: this.containerName,
+            containerPort: svc.containerPort,
+        };
+        if (mode === "bluegreen") {
+            loadBalancer.advancedConfiguration = {
+                alternateTargetGroupArn: args.targets.green.arn,
+                productionListenerRule: args.targets.productionRule!.arn,
+                testListenerRule: args.targets.testRule!.arn,
+                roleArn: this.infrastructureRole!.arn,
+            };
+        }
+
+        const ecsController = mode !== "codedeploy";
+        this.service = new aws.ecs.Service(
+            name,
+            {
+                name: ecsServiceName(args.stack, svc.name),
+                cluster: args.clusterArn,
+                taskDefinition: this.taskDefinition.arn,
+                desiredCount: svc.desiredCount,
+                platformVersion: "LATEST",
+                networkConfiguration: {
+                    subnets: args.subnetIds,
+                    securityGroups: [this.securityGroup.id],
+                    assignPublicIp: args.assignPublicIp,
+                },
+                // Only the blue target group: with CODE_DEPLOY, attaching both makes CodeDeploy hang.
+                loadBalancers: [loadBalancer],
+                healthCheckGracePeriodSeconds: svc.healthCheck.gracePeriodSeconds,
+                deploymentController: { type: ecsController ? "ECS" : "CODE_DEPLOY" },
+                deploymentMinimumHealthyPercent: 100,
+                deploymentMaximumPercent: 200,
+                // The circuit breaker and deployment alarms only act under the ECS controller; on
+                // CODE_DEPLOY the deployment group's auto-rollback and alarms take their place.
+                deploymentCircuitBreaker: ecsController ? { enable: true, rollback: true } : undefined,
+                alarms: ecsController ? { alarmNames: args.alarmNames, enable: true, rollback: true } : undefined,
+                deploymentConfiguration:
+                    mode === "bluegreen" ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(svc.deployment.bakeTimeMinutes) } : undefined,
+                propagateTags: "SERVICE",
+                enableEcsManagedTags: true,
+                tags,
+            },
+            { parent: this, ignoreChanges: ignoredProperties(mode).service },
+        );
+
+        this.serviceName = this.service.name;
+        this.serviceArn = this.service.arn;
+        this.registerOutputs({ serviceName: this.serviceName, serviceArn: this.serviceArn });
+    }
+}

@@ -1,0 +1,279 @@
+import { z } from "zod";
+
+/**
+ * The stack configuration model: every key the program reads, its type, its default and its
+ * limits. Values come from `Pulumi.<stack>.yaml` under the project namespace. Scalar keys are
+ * flat so that `Pulumi.yaml` can declare them with types (the CLI's project config only knows
+ * string, integer, boolean and arrays of those); `services` is a structured list.
+ *
+ * Custom messages start with "expected": the formatter in errors.ts prints them as
+ * `key path: expected …, got …`.
+ */
+
+/** Fargate task sizes: cpu units → the memory sizes (MiB) AWS accepts with it. */
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
+    256: [512, 1024, 2048],
+    512: range(1024, 4096, 1024),
+    1024: range(2048, 8192, 1024),
+    2048: range(4096, 16384, 1024),
+    4096: range(8192, 30720, 1024),
+    8192: range(16384, 61440, 4096),
+    16384: range(32768, 122880, 8192),
+};
+
+function range(from: number, to: number, step: number): number[] {
+    const out: number[] = [];
+    for (let v = from; v <= to; v += step) out.push(v);
+    return out;
+}
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const PREDEFINED_CODEDEPLOY_CONFIGS = [
+    "CodeDeployDefault.ECSAllAtOnce",
+    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes",
+    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
+    "CodeDeployDefault.ECSCanary10Percent5Minutes",
+    "CodeDeployDefault.ECSCanary10Percent15Minutes",
+] as const;
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const cidr = z
+    .string()
+    .regex(/^(\d{1,3})(\.\d{1,3}){3}\/(\d|[12]\d|3[0-2])$/, { error: "expected an IPv4 CIDR such as 10.0.0.0/16" })
+    .refine((v) => v.split("/")[0].split(".").every((o) => Number(o) <= 255), {
+        error: "expected an IPv4 CIDR with octets 0-255",
+    });
+
+const serviceName = z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*[a-z0-9]$|^[a-z]$/, {
+        error: "expected lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen",
+    })
+    .max(32, { error: "expected at most 32 characters" });
+
+const healthCheck = z.strictObject({
+    /** Required: without a dedicated path the ALB probes `/`, which rarely checks anything. */
+    path: z
+        .string({ error: "expected a health-check path such as /health" })
+        .regex(/^\/[\x21-\x7e]*$/, { error: "expected a path starting with / and without spaces" })
+        .max(1024),
+    intervalSeconds: int(5, 300).default(15),
+    timeoutSeconds: int(2, 120).default(5),
+    healthyThreshold: int(2, 10).default(3),
+    unhealthyThreshold: int(2, 10).default(2),
+    matcher: z
+        .string()
+        .regex(/^[1-5]\d\d(-[1-5]\d\d)?(,[1-5]\d\d(-[1-5]\d\d)?)*$/, {
+            error: "expected HTTP codes such as 200, 200-299 or 200,204",
+        })
+        .default("200"),
+    /** ECS ignores failing ELB health checks this long after a task starts. */
+    gracePeriodSeconds: int(0, 7200).default(60),
+}).superRefine((hc, ctx) => {
+    if (hc.timeoutSeconds >= hc.intervalSeconds)
+        ctx.addIssue({ code: "custom", path: ["timeoutSeconds"], message: `expected less than intervalSeconds (${hc.intervalSeconds})`, input: hc.timeoutSeconds });
+});
+
+const routing = z.strictObject({
+    pathPatterns: z.array(z.string().min(1).max(128).startsWith("/", { error: "expected a path pattern starting with /" })).min(1).max(5).optional(),
+    hostHeaders: z.array(z.string().min(1).max(128)).min(1).max(5).optional(),
+    /** Listener-rule priority; defaults to 10 × (position in the list + 1). */
+    priority: int(1, 50000).optional(),
+});
+
+const alarms = z.strictObject({
+    /** Target 5xx responses per period that trip the alarm (ignored when http5xxRatePercent is set). */
+    http5xxCount: int(1, 1_000_000).default(10),
+    /** Alternative to the count: 5xx responses as a percentage of requests. */
+    http5xxRatePercent: z.number().gt(0).max(100).optional(),
+    p99LatencySeconds: z.number().gt(0).max(4000).default(2),
+    /** Alarm when this many targets or more are unhealthy. */
+    unhealthyHosts: int(1, 1000).default(1),
+    periodSeconds: z.union([z.literal(60), z.literal(300)], { error: "expected 60 or 300" }).default(60),
+    evaluationPeriods: int(1, 30).default(3),
+    datapointsToAlarm: int(1, 30).default(2),
+}).superRefine((a, ctx) => {
+    if (a.datapointsToAlarm > a.evaluationPeriods)
+        ctx.addIssue({ code: "custom", path: ["datapointsToAlarm"], message: `expected at most evaluationPeriods (${a.evaluationPeriods})`, input: a.datapointsToAlarm });
+});
+
+const rollingDeployment = z.strictObject({ mode: z.literal("rolling") });
+
+const customCodeDeployConfig = z.strictObject({
+    type: z.enum(["linear", "canary"]),
+    percent: int(1, 99),
+    intervalMinutes: int(1, 2880),
+});
+
+const codeDeployDeployment = z.strictObject({
+    mode: z.literal("codedeploy"),
+    /** A predefined CodeDeploy config name, or custom linear/canary steps. */
+    config: z
+        .union([z.enum(PREDEFINED_CODEDEPLOY_CONFIGS), customCodeDeployConfig], {
+            error: `expected one of ${PREDEFINED_CODEDEPLOY_CONFIGS.join(", ")} or {type: linear|canary, percent, intervalMinutes}`,
+        })
+        .default("CodeDeployDefault.ECSLinear10PercentEvery1Minutes"),
+    /** Minutes the old (blue) tasks are kept after success: the manual-rollback window. */
+    terminationWaitMinutes: int(0, 2880).default(15),
+});
+
+const blueGreenDeployment = z.strictObject({
+    mode: z.literal("bluegreen"),
+    /** Minutes both colours run after the production switch, watched by the alarms. */
+    bakeTimeMinutes: z.number().int({ error: "expected whole minutes" }).min(0, { error: "expected a bake time of 0-1440 minutes" }).max(1440, { error: "expected a bake time of 0-1440 minutes" }).default(10),
+});
+
+export const DEPLOYMENT_MODES = ["rolling", "codedeploy", "bluegreen"] as const;
+
+const deployment = z
+    .discriminatedUnion("mode", [rollingDeployment, codeDeployDeployment, blueGreenDeployment], {
+        error: `expected mode one of ${DEPLOYMENT_MODES.join(" | ")}`,
+    })
+    .default({ mode: "rolling" });
+
+const service = z.strictObject({
+    name: serviceName,
+    image: z.string({ error: "expected a container image reference" }).min(1, { error: "expected a container image reference" }),
+    cpu: z.number().int().refine((v) => v in FARGATE_SIZES, {
+        error: `expected a Fargate cpu size (${Object.keys(FARGATE_SIZES).join(", ")})`,
+    }).default(256),
+    memory: z.number().int().default(512),
+    containerPort: int(1, 65535).default(8080),
+    desiredCount: int(1, 1000).default(2),
+    environment: z
+        .record(
+            z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" }),
+            z.string({ error: "expected a string value (quote numbers and booleans)" }),
+        )
+        .default({}),
+    routing: routing.prefault({}),
+    healthCheck: healthCheck,
+    deregistrationDelaySeconds: int(0, 3600).default(30),
+    logRetentionDays: z
+        .number()
+        .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
+            error: `expected one of ${LOG_RETENTION_DAYS.join(", ")}`,
+        })
+        .default(30),
+    deployment,
+    alarms: alarms.prefault({}),
+}).superRefine((svc, ctx) => {
+    const allowed = FARGATE_SIZES[svc.cpu];
+    if (allowed && !allowed.includes(svc.memory))
+        ctx.addIssue({ code: "custom", path: ["memory"], message: `expected one of ${allowed.join(", ")} MiB for cpu ${svc.cpu}`, input: svc.memory });
+    const conditionCount = (svc.routing.pathPatterns?.length ?? 0) + (svc.routing.hostHeaders?.length ?? 0);
+    if (conditionCount > 5)
+        ctx.addIssue({ code: "custom", path: ["routing"], message: "expected at most 5 path patterns and host headers in total (ALB rule limit)", input: svc.routing });
+});
+
+/**
+ * The project keys. Each has a default so the key may be left out of a stack; the ones
+ * without a sensible default (`vpcId`, subnet ids, `certificateArn`) are optional.
+ */
+export const projectConfigShape = {
+    // network
+    availabilityZones: int(2, 6).default(2),
+    natGateways: z.enum(["none", "single", "one-per-az"]).default("single"),
+    vpcCidr: cidr.default("10.0.0.0/16"),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, { error: "expected a VPC id such as vpc-0123abcd" }).optional(),
+    publicSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "expected a subnet id such as subnet-0123abcd" })).optional(),
+    privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { error: "expected a subnet id such as subnet-0123abcd" })).optional(),
+    // cluster
+    containerInsights: z.boolean().default(true),
+    fargateWeight: int(0, 1000).default(1),
+    fargateBase: int(0, 100000).default(1),
+    fargateSpotWeight: int(0, 1000).default(0),
+    // load balancer
+    internal: z.boolean().default(false),
+    certificateArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, {
+            error: "expected an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
+        })
+        .optional(),
+    sslPolicy: z.string().min(1).default("ELBSecurityPolicy-TLS13-1-2-2021-06"),
+    allowedCidrs: z.array(cidr).min(1).default(["0.0.0.0/0"]),
+    testListenerPort: int(1, 65535).default(8080),
+    /** Who may reach the test listener besides the VPC itself. */
+    testListenerCidrs: z
+        .array(cidr.refine((v) => !v.endsWith("/0"), { error: "expected a restricted CIDR: the test listener serves unreleased versions and must not be open to the world" }))
+        .default([]),
+    deletionProtection: z.boolean().default(false),
+    idleTimeoutSeconds: int(1, 4000).default(60),
+    // notifications
+    alertEmails: z.array(z.email({ error: "expected an email address" })).default([]),
+    kmsEncryption: z.boolean().default(false),
+    // services
+    services: z.array(service).min(1, { error: "expected at least one service" }).max(100),
+};
+
+export const projectConfigSchema = z.strictObject(projectConfigShape).superRefine(crossFieldChecks);
+
+export type ProjectConfig = z.output<typeof projectConfigSchema>;
+export type ServiceConfig = ProjectConfig["services"][number];
+export type DeploymentConfig = ServiceConfig["deployment"];
+export type DeploymentMode = DeploymentConfig["mode"];
+export type HealthCheckConfig = ServiceConfig["healthCheck"];
+export type AlarmConfig = ServiceConfig["alarms"];
+
+/** Rules that span several fields, reported with the path of the field to change. */
+function crossFieldChecks(cfg: z.output<z.ZodObject<typeof projectConfigShape>>, ctx: z.RefinementCtx): void {
+    const issue = (path: (string | number)[], message: string, input: unknown) =>
+        ctx.addIssue({ code: "custom", path, message, input });
+
+    const existing = [cfg.vpcId, cfg.publicSubnetIds, cfg.privateSubnetIds];
+    if (existing.some((v) => v !== undefined)) {
+        if (!cfg.vpcId) issue(["vpcId"], "expected a VPC id when subnet ids are given", cfg.vpcId);
+        if (!cfg.publicSubnetIds || cfg.publicSubnetIds.length < 2)
+            issue(["publicSubnetIds"], "expected at least 2 subnet ids in different AZs for the load balancer", cfg.publicSubnetIds);
+        if (!cfg.privateSubnetIds || cfg.privateSubnetIds.length < 1)
+            issue(["privateSubnetIds"], "expected at least 1 subnet id for the tasks", cfg.privateSubnetIds);
+    }
+    if (cfg.fargateWeight + cfg.fargateSpotWeight === 0)
+        issue(["fargateWeight"], "expected fargateWeight or fargateSpotWeight above 0", cfg.fargateWeight);
+    if (cfg.fargateBase > 0 && cfg.fargateWeight === 0)
+        issue(["fargateBase"], "expected fargateBase 0 when fargateWeight is 0", cfg.fargateBase);
+    if ([80, 443].includes(cfg.testListenerPort))
+        issue(["testListenerPort"], "expected a port other than 80 and 443 (used by the production listener)", cfg.testListenerPort);
+
+    const names = new Map<string, number>();
+    const priorities = new Map<number, number>();
+    const routes = new Map<string, number>();
+    cfg.services.forEach((svc, i) => {
+        const at = (...p: (string | number)[]) => ["services", i, ...p];
+        if (names.has(svc.name)) issue(at("name"), `expected a unique service name (services[${names.get(svc.name)}] has it too)`, svc.name);
+        names.set(svc.name, i);
+
+        const priority = svc.routing.priority ?? defaultPriority(i);
+        if (priorities.has(priority))
+            issue(at("routing", "priority"), `expected a unique listener-rule priority (services[${priorities.get(priority)}] has ${priority})`, priority);
+        priorities.set(priority, i);
+
+        const key = routeKey(svc.routing);
+        if (routes.has(key))
+            issue(at("routing"), `expected routing distinct from services[${routes.get(key)}] (same paths and hosts)`, svc.routing);
+        routes.set(key, i);
+
+    });
+}
+
+export function defaultPriority(index: number): number {
+    return 10 * (index + 1);
+}
+
+/** Paths default to `/*` when a service gives neither paths nor hosts. */
+export function effectivePathPatterns(r: ServiceConfig["routing"]): string[] | undefined {
+    if (r.pathPatterns) return r.pathPatterns;
+    return r.hostHeaders ? undefined : ["/*"];
+}
+
+function routeKey(r: ServiceConfig["routing"]): string {
+    const paths = [...(effectivePathPatterns(r) ?? [])].sort().join(",");
+    const hosts = [...(r.hostHeaders ?? [])].map((h) => h.toLowerCase()).sort().join(",");
+    return `${paths}|${hosts}`;
+}

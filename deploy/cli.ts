@@ -1,0 +1,162 @@
+/**
+ * The command line of `npm run deploy`: arguments, help, wiring of the real dependencies.
+ * scripts/deploy.ts only adds the process glue (signals, exit code); everything here is
+ * testable with injected streams, clients and outputs.
+ */
+import { parseArgs } from "node:util";
+import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { createConsoleReporter, systemClock, type Clock, type OutputStream, type Reporter } from "./console";
+import { DeployError, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, UsageError } from "./errors";
+import { loadStackOutputs, resolveRegion, selectCodeDeployService, type OutputsSource, type StackOutputs } from "./outputs";
+import { runDeploy } from "./run";
+
+export const DEFAULT_POLL_SECONDS = 10;
+/** Long enough for a canary or linear traffic shift plus a short termination wait. */
+export const DEFAULT_TIMEOUT_MINUTES = 60;
+
+export const USAGE = `Usage: npm run deploy -- <stack> <service> <image> [options]
+
+Deploys a new image to a CODE_DEPLOY-controlled ECS service: registers a copy of the
+running task definition with <image> for the service's container, starts a CodeDeploy
+blue/green deployment with the stack's AppSpec, and follows it (and any rollback) to the end.
+Rolling and bluegreen services are released with \`pulumi up\` instead.
+
+Arguments:
+  <stack>     Pulumi stack whose outputs describe the services (e.g. dev, prod)
+  <service>   key of the service in the stack output "services"
+  <image>     the new container image (e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:1.4.2)
+
+Options:
+  --outputs-file FILE    read the stack outputs from FILE (JSON of \`pulumi stack output --json\`)
+                         instead of running the Pulumi CLI
+  --region R             AWS region (default: the stack output "region", then AWS_REGION)
+  --poll-seconds N       seconds between status checks (default ${DEFAULT_POLL_SECONDS})
+  --timeout-minutes M    stop waiting after M minutes; the deployment itself goes on (default ${DEFAULT_TIMEOUT_MINUTES})
+  --description TEXT     description of the CodeDeploy deployment
+  -h, --help             show this help
+
+Exit codes: 0 succeeded, 1 failed / stopped / rolled back / timed out, 2 usage error,
+130 interrupted (Ctrl-C stops watching, not the deployment).
+`;
+
+export interface CliOptions {
+    stack: string;
+    service: string;
+    image: string;
+    outputsFile?: string;
+    region?: string;
+    pollSeconds: number;
+    timeoutMinutes: number;
+    description?: string;
+}
+
+export type ParsedCommand = { help: true } | { help: false; options: CliOptions };
+
+/** Parses argv (without node and script). Throws UsageError on anything that cannot work. */
+export function parseDeployArgs(argv: string[]): ParsedCommand {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            strict: true,
+            options: {
+                "outputs-file": { type: "string" },
+                region: { type: "string" },
+                "poll-seconds": { type: "string" },
+                "timeout-minutes": { type: "string" },
+                description: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
+        });
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) return { help: true };
+    if (positionals.length !== 3) {
+        throw new UsageError(`Expected <stack> <service> <image>, got ${positionals.length} argument(s).`);
+    }
+    const [stack, service, image] = positionals;
+    if (!/^\S+$/.test(image)) {
+        throw new UsageError(`Invalid image ${JSON.stringify(image)}: an image reference has no spaces.`);
+    }
+    return {
+        help: false,
+        options: {
+            stack,
+            service,
+            image,
+            outputsFile: values["outputs-file"],
+            region: values.region,
+            pollSeconds: positiveNumber("--poll-seconds", values["poll-seconds"], DEFAULT_POLL_SECONDS),
+            timeoutMinutes: positiveNumber("--timeout-minutes", values["timeout-minutes"], DEFAULT_TIMEOUT_MINUTES),
+            description: values.description,
+        },
+    };
+}
+
+export interface CliIo {
+    argv: string[];
+    env: NodeJS.ProcessEnv;
+    stdout: OutputStream;
+    stderr: OutputStream;
+    signal?: AbortSignal;
+    clock?: Clock;
+    loadOutputs?: (source: OutputsSource) => Promise<StackOutputs>;
+    makeClients?: (region: string) => { ecs: ECSClient; codeDeploy: CodeDeployClient };
+}
+
+/** The whole command; returns the exit code. */
+export async function runCli(io: CliIo): Promise<number> {
+    const reporter = createConsoleReporter(io.stdout, io.stderr);
+    try {
+        const command = parseDeployArgs(io.argv);
+        if (command.help) {
+            io.stdout.write(USAGE);
+            return EXIT_SUCCESS;
+        }
+        return await deployWith(command.options, io, reporter);
+    } catch (e) {
+        if (!(e instanceof DeployError)) throw e;
+        reporter.error(`Error: ${e.message}`);
+        if (e.exitCode === EXIT_USAGE) reporter.error("Run with --help for usage.");
+        return e.exitCode;
+    }
+}
+
+async function deployWith(options: CliOptions, io: CliIo, reporter: Reporter): Promise<number> {
+    const loadOutputs = io.loadOutputs ?? ((source: OutputsSource) => loadStackOutputs(source));
+    const outputs = await loadOutputs({ stack: options.stack, outputsFile: options.outputsFile });
+    // Refuse an unknown or non-codedeploy service before building AWS clients or resolving a region.
+    selectCodeDeployService(outputs, options.service);
+    const region = resolveRegion(options.region, outputs, io.env);
+    const { ecs, codeDeploy } = (io.makeClients ?? realClients)(region);
+    try {
+        const result = await runDeploy(
+            { ...options, outputs, region },
+            { ecs, codeDeploy, reporter, clock: io.clock ?? systemClock, signal: io.signal },
+        );
+        return result.exitCode;
+    } catch (e) {
+        reporter.error(`Error: ${(e as Error).message}`);
+        return EXIT_FAILURE;
+    } finally {
+        ecs.destroy();
+        codeDeploy.destroy();
+    }
+}
+
+function realClients(region: string): { ecs: ECSClient; codeDeploy: CodeDeployClient } {
+    return { ecs: new ECSClient({ region }), codeDeploy: new CodeDeployClient({ region }) };
+}
+
+function positiveNumber(flag: string, text: string | undefined, fallback: number): number {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
+        throw new UsageError(`${flag} must be a positive number, got ${JSON.stringify(text)}.`);
+    }
+    return value;
+}

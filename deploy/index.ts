@@ -1,0 +1,10 @@
+/** The deploy library: AppSpec building, stack outputs contract, and the CodeDeploy deploy flow. */
+export * from "./appspec";
+export * from "./cli";
+export * from "./console";
+export * from "./errors";
+export * from "./follow";
+export * from "./outputs";
+export * from "./progress";
+export * from "./run";
+export * from "./taskDefinition";

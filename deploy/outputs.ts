@@ -1,0 +1,178 @@
+/**
+ * The contract between the Pulumi program and the deploy command: the stack outputs.
+ *
+ *   region:   "eu-west-1"
+ *   services: { <name>: { mode, clusterName, serviceName, serviceArn, containerName,
+ *                         containerPort, codeDeploy?: { applicationName, deploymentGroupName },
+ *                         appSpecTemplate? } }
+ *
+ * Read with `pulumi stack output --json --show-secrets --stack <stack>`, or from a file
+ * holding the same JSON (CI jobs that already exported the outputs, tests).
+ */
+import { execFile as execFileCallback } from "node:child_process";
+import { readFile as readFileAsync } from "node:fs/promises";
+import { promisify } from "node:util";
+import { DeployError, UsageError } from "./errors";
+
+export type ServiceMode = "rolling" | "codedeploy" | "bluegreen";
+
+export interface ServiceOutput {
+    mode: ServiceMode;
+    clusterName: string;
+    serviceName: string;
+    serviceArn: string;
+    containerName: string;
+    containerPort: number;
+    codeDeploy?: { applicationName: string; deploymentGroupName: string };
+    appSpecTemplate?: string;
+}
+
+/** A service this command can deploy: the CodeDeploy fields are present. */
+export interface CodeDeployServiceOutput extends ServiceOutput {
+    mode: "codedeploy";
+    codeDeploy: { applicationName: string; deploymentGroupName: string };
+    appSpecTemplate: string;
+}
+
+export interface StackOutputs {
+    region?: string;
+    /** Entries stay loosely typed until selected: a malformed entry for another service must not block this one. */
+    services: Record<string, unknown>;
+}
+
+export interface OutputsSource {
+    stack: string;
+    /** When given, read this JSON file instead of running the Pulumi CLI. */
+    outputsFile?: string;
+}
+
+export type ExecFileFn = (file: string, args: string[], options: { maxBuffer: number }) => Promise<{ stdout: string; stderr?: string }>;
+
+export interface OutputsIo {
+    execFile?: ExecFileFn;
+    readFile?: (path: string) => Promise<string>;
+}
+
+const defaultExecFile: ExecFileFn = promisify(execFileCallback) as unknown as ExecFileFn;
+const defaultReadFile = (path: string): Promise<string> => readFileAsync(path, "utf8");
+
+/** The Pulumi CLI arguments; exported so tests and docs show exactly what runs. */
+export function pulumiOutputArgs(stack: string): string[] {
+    return ["stack", "output", "--json", "--show-secrets", "--stack", stack];
+}
+
+export async function loadStackOutputs(source: OutputsSource, io: OutputsIo = {}): Promise<StackOutputs> {
+    const text = source.outputsFile
+        ? await readOutputsFile(source.outputsFile, io.readFile ?? defaultReadFile)
+        : await runPulumiStackOutput(source.stack, io.execFile ?? defaultExecFile);
+    const where = source.outputsFile ? `outputs file ${source.outputsFile}` : `stack ${source.stack}`;
+    let raw: unknown;
+    try {
+        raw = JSON.parse(text);
+    } catch (e) {
+        throw new DeployError(`The outputs of ${where} are not valid JSON: ${(e as Error).message}`);
+    }
+    return parseStackOutputs(raw, where);
+}
+
+export function parseStackOutputs(raw: unknown, where = "the stack"): StackOutputs {
+    if (!isRecord(raw)) {
+        throw new DeployError(`The outputs of ${where} are not a JSON object.`);
+    }
+    if (!isRecord(raw.services)) {
+        throw new DeployError(
+            `The outputs of ${where} have no "services" object. Is the stack up to date (run \`pulumi up\`)?`,
+        );
+    }
+    const region = typeof raw.region === "string" && raw.region !== "" ? raw.region : undefined;
+    return { region, services: raw.services };
+}
+
+/**
+ * The service to deploy, refusing what this command must not touch: an unknown name, or a
+ * service whose rollout belongs to ECS (rolling, ECS native blue/green) and so to `pulumi up`.
+ */
+export function selectCodeDeployService(outputs: StackOutputs, name: string): CodeDeployServiceOutput {
+    const known = Object.keys(outputs.services).sort();
+    if (!Object.prototype.hasOwnProperty.call(outputs.services, name)) {
+        const list = known.length > 0 ? known.join(", ") : "(none)";
+        throw new UsageError(`Unknown service "${name}". Services in the stack outputs: ${list}.`);
+    }
+    const entry = outputs.services[name];
+    if (!isRecord(entry)) {
+        throw new DeployError(`Stack output services.${name} is not an object.`);
+    }
+    if (entry.mode === "rolling" || entry.mode === "bluegreen") {
+        throw new UsageError(
+            `Service "${name}" uses the "${entry.mode}" mode, which this command does not deploy: ` +
+                "rolling and bluegreen services are released with `pulumi up` after changing the image in config. " +
+                'Only "codedeploy" services are deployed with this command.',
+        );
+    }
+    if (entry.mode !== "codedeploy") {
+        throw new DeployError(
+            `Stack output services.${name}.mode is ${JSON.stringify(entry.mode)}; expected "rolling", "codedeploy" or "bluegreen".`,
+        );
+    }
+    const missing = missingCodeDeployFields(entry);
+    if (missing.length > 0) {
+        throw new DeployError(
+            `Stack output services.${name} lacks ${missing.join(", ")}. Is the stack up to date (run \`pulumi up\`)?`,
+        );
+    }
+    return entry as unknown as CodeDeployServiceOutput;
+}
+
+/**
+ * Region precedence: the explicit flag, then the region the stack was deployed to (so a
+ * stale AWS_REGION in the shell cannot send the deployment elsewhere), then the environment.
+ */
+export function resolveRegion(flag: string | undefined, outputs: StackOutputs, env: NodeJS.ProcessEnv): string {
+    const region = flag || outputs.region || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+    if (!region) {
+        throw new UsageError("No AWS region: pass --region, export a `region` stack output, or set AWS_REGION.");
+    }
+    return region;
+}
+
+function missingCodeDeployFields(entry: Record<string, unknown>): string[] {
+    const missing: string[] = [];
+    for (const field of ["clusterName", "serviceName", "containerName", "appSpecTemplate"]) {
+        if (typeof entry[field] !== "string" || entry[field] === "") missing.push(field);
+    }
+    if (typeof entry.containerPort !== "number") missing.push("containerPort");
+    const codeDeploy = entry.codeDeploy;
+    for (const field of ["applicationName", "deploymentGroupName"]) {
+        if (!isRecord(codeDeploy) || typeof codeDeploy[field] !== "string" || codeDeploy[field] === "") {
+            missing.push(`codeDeploy.${field}`);
+        }
+    }
+    return missing;
+}
+
+async function runPulumiStackOutput(stack: string, execFile: ExecFileFn): Promise<string> {
+    try {
+        // execFile, not exec: the stack name never goes through a shell.
+        const { stdout } = await execFile("pulumi", pulumiOutputArgs(stack), { maxBuffer: 64 * 1024 * 1024 });
+        return stdout;
+    } catch (e) {
+        const err = e as NodeJS.ErrnoException & { stderr?: string };
+        if (err.code === "ENOENT") {
+            throw new DeployError("The pulumi CLI was not found on PATH. Install it, or pass --outputs-file FILE.");
+        }
+        const detail = (err.stderr ?? "").trim() || err.message;
+        throw new DeployError(`\`pulumi ${pulumiOutputArgs(stack).join(" ")}\` failed: ${detail}`);
+    }
+}
+
+async function readOutputsFile(path: string, readFile: (path: string) => Promise<string>): Promise<string> {
+    try {
+        return await readFile(path);
+    } catch (e) {
+        throw new DeployError(`Cannot read outputs file ${path}: ${(e as Error).message}`);
+    }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}

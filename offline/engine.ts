@@ -1,0 +1,157 @@
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import * as state from "@pulumi/pulumi/runtime/state";
+import { AwsMocks, DEFAULT_ACCOUNT, type MockAccount } from "./mocks";
+import { readStackConfig, type StackConfigValues } from "./stackFiles";
+import type { RegisteredResource } from "./types";
+
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+export const PROGRAM = path.join(PROJECT_DIR, "index.ts");
+
+export interface RunOptions {
+    /** Stack name: reads `Pulumi.<stack>.yaml` unless `config` is given. */
+    stack: string;
+    /** Config to run with instead of the stack file (tests, generated stacks). */
+    config?: StackConfigValues;
+    projectDir?: string;
+    /** Run as `pulumi preview` would (isDryRun true). */
+    preview?: boolean;
+    account?: Partial<MockAccount>;
+    /** The program to run; defaults to a fresh load of index.ts, as `pulumi up` would. */
+    program?: () => unknown;
+}
+
+export interface RunResult {
+    config: StackConfigValues;
+    resources: RegisteredResource[];
+    /** Stack outputs, secrets unwrapped; see `secretOutputs`. */
+    outputs: Record<string, unknown>;
+    /** Paths of the outputs that are secret (`services.web.x`). */
+    secretOutputs: string[];
+    /** The program's error, e.g. a ConfigError; resources registered before it are still listed. */
+    error?: Error;
+}
+
+const SIG = rpc.specialSigKey;
+
+/** Turns the wire form of properties into plain values: secrets unwrapped (and reported), resource references as URNs. */
+export function plainProperties(value: unknown, at = "", secrets: string[] = []): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => plainProperties(v, `${at}[${i}]`, secrets));
+    if (value && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        switch (obj[SIG]) {
+            case rpc.specialSecretSig:
+                secrets.push(at);
+                return plainProperties(obj.value, at, []);
+            case rpc.specialResourceSig:
+                return obj.urn;
+            case rpc.specialOutputValueSig:
+                if (obj.secret) secrets.push(at);
+                return "value" in obj ? plainProperties(obj.value, at, []) : rpc.unknownValue;
+            case rpc.specialAssetSig:
+            case rpc.specialArchiveSig:
+                return { asset: obj.path ?? obj.uri ?? "[inline]" };
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(obj)) out[k] = plainProperties(v, at ? `${at}.${k}` : k, secrets);
+        return out;
+    }
+    return value;
+}
+
+let running = false;
+
+/**
+ * Runs the Pulumi program under the mock engine and records every registration as the engine
+ * would hand it to an analyzer: inputs, outputs, parent, dependencies, property dependencies
+ * and resource options. One run at a time: the Pulumi runtime is process-global.
+ */
+export async function runProgram(opts: RunOptions): Promise<RunResult> {
+    if (running) throw new Error("runProgram: a run is already in progress in this process");
+    running = true;
+    try {
+        return await run(opts);
+    } finally {
+        running = false;
+    }
+}
+
+async function run(opts: RunOptions): Promise<RunResult> {
+    const projectDir = opts.projectDir ?? PROJECT_DIR;
+    const config = opts.config ?? readStackConfig(projectDir, opts.stack);
+    const region = config.values["aws:region"];
+    const account: MockAccount = { ...DEFAULT_ACCOUNT, ...(region ? { region } : {}), ...opts.account };
+
+    // setAllConfig merges into what is there: start from nothing so runs do not leak into each other.
+    ((state as any).getStore().config as Record<string, string>)["PULUMI_CONFIG"] = "{}";
+    pulumi.runtime.setAllConfig(config.values, config.secretKeys);
+    await pulumi.runtime.setMocks(new AwsMocks(account), config.project, config.stack, opts.preview ?? false);
+
+    const resources: RegisteredResource[] = [];
+    const byUrn = new Map<string, RegisteredResource>();
+    recordRegistrations(settings.getMonitor() as any, resources, byUrn);
+
+    const program = opts.program ?? (() => loadFresh(path.join(projectDir, "index.ts")));
+    let error: Error | undefined;
+    let raw: Record<string, unknown> = {};
+    try {
+        raw = ((await pulumi.runtime.runInPulumiStack(async () => program())) ?? {}) as Record<string, unknown>;
+    } catch (e) {
+        error = e instanceof Error ? e : new Error(String(e));
+    }
+    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+
+    const secretOutputs: string[] = [];
+    const outputs = plainProperties(await rpc.serializeProperties("outputs", raw), "", secretOutputs) as Record<string, unknown>;
+    return { config, resources, outputs, secretOutputs, error };
+}
+
+function loadFresh(file: string): unknown {
+    delete require.cache[require.resolve(file)];
+    return require(file);
+}
+
+/** Wraps the mock monitor so each registration is recorded with what the mocks alone do not see. */
+function recordRegistrations(monitor: any, resources: RegisteredResource[], byUrn: Map<string, RegisteredResource>): void {
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+        register(req, (err: any, resp: any) => {
+            if (!err && resp) {
+                const urn: string = resp.getUrn();
+                const propertyDependencies: Record<string, string[]> = {};
+                req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+                    propertyDependencies[key] = deps.getUrnsList();
+                });
+                const record: RegisteredResource = {
+                    urn,
+                    type: req.getType(),
+                    name: req.getName(),
+                    custom: req.getCustom(),
+                    parent: req.getParent() || undefined,
+                    provider: req.getProvider() || undefined,
+                    inputs: plainProperties(req.getObject()?.toJavaScript() ?? {}) as Record<string, any>,
+                    outputs: plainProperties(resp.getObject()?.toJavaScript() ?? {}) as Record<string, any>,
+                    dependencies: req.getDependenciesList(),
+                    propertyDependencies,
+                    options: {
+                        ignoreChanges: req.getIgnorechangesList(),
+                        protect: Boolean(req.getProtect?.()),
+                        deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
+                        replaceOnChanges: req.getReplaceonchangesList(),
+                    },
+                };
+                resources.push(record);
+                byUrn.set(urn, record);
+            }
+            callback(err, resp);
+        });
+    };
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
+        const record = byUrn.get(req.getUrn());
+        if (record) record.outputs = plainProperties(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, any>;
+        registerOutputs(req, callback);
+    };
+}

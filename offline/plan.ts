@@ -1,0 +1,166 @@
+import { ConfigError } from "../config/errors";
+import { runProgram, type RunOptions, type RunResult } from "./engine";
+import type { RegisteredResource } from "./types";
+
+export interface PlanNode {
+    urn: string;
+    type: string;
+    name: string;
+    children: PlanNode[];
+}
+
+export interface ServiceSummary {
+    name: string;
+    mode: string;
+    controller: string;
+    rollback: string[];
+    alarms: string[];
+    healthCheckPath?: string;
+    notifications: string[];
+}
+
+export interface Plan {
+    stack: string;
+    project: string;
+    config: Record<string, string>;
+    /** Config problems, when the stack's configuration is invalid (nothing is registered then). */
+    configErrors?: string[];
+    error?: string;
+    resourceCount: number;
+    tree: PlanNode[];
+    resources: { urn: string; type: string; name: string; parent?: string }[];
+    services: ServiceSummary[];
+    outputs: Record<string, unknown>;
+}
+
+export const EXIT = { ok: 0, mandatoryViolation: 1, invalidConfig: 2 } as const;
+
+/** Runs a stack offline and describes what `pulumi up` would create. */
+export async function planStack(opts: RunOptions): Promise<{ plan: Plan; run: RunResult }> {
+    const run = await runProgram(opts);
+    return { plan: describeRun(run), run };
+}
+
+export function describeRun(run: RunResult): Plan {
+    const { config } = run;
+    const shownConfig: Record<string, string> = {};
+    for (const [k, v] of Object.entries(config.values)) shownConfig[k] = config.secretKeys.includes(k) ? "[secret]" : v;
+    const resources = run.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+    return {
+        stack: config.stack,
+        project: config.project,
+        config: shownConfig,
+        configErrors: run.error instanceof ConfigError ? run.error.problems : undefined,
+        error: run.error && !(run.error instanceof ConfigError) ? run.error.message : undefined,
+        resourceCount: resources.length,
+        tree: buildTree(run.resources),
+        resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent })),
+        services: summarizeServices(run.resources),
+        outputs: maskSecrets(run.outputs, run.secretOutputs),
+    };
+}
+
+function buildTree(resources: RegisteredResource[]): PlanNode[] {
+    const nodes = new Map<string, PlanNode>();
+    for (const r of resources) nodes.set(r.urn, { urn: r.urn, type: r.type, name: r.name, children: [] });
+    const roots: PlanNode[] = [];
+    for (const r of resources) {
+        const node = nodes.get(r.urn)!;
+        const parent = r.parent ? nodes.get(r.parent) : undefined;
+        if (parent && parent.type !== "pulumi:pulumi:Stack") parent.children.push(node);
+        else if (r.type !== "pulumi:pulumi:Stack") roots.push(node);
+    }
+    return roots;
+}
+
+/** Per ECS service: how it rolls out, what rolls it back, and who hears about a failure. */
+export function summarizeServices(resources: RegisteredResource[]): ServiceSummary[] {
+    const byType = (t: string) => resources.filter((r) => r.type === t);
+    const targetGroups = new Map(byType("aws:lb/targetGroup:TargetGroup").map((t) => [t.outputs.arn, t.inputs]));
+    const groups = byType("aws:codedeploy/deploymentGroup:DeploymentGroup");
+    const rules = byType("aws:cloudwatch/eventRule:EventRule").map((r) => ({ name: r.outputs.name as string, pattern: safeJson(r.inputs.eventPattern) }));
+    const targets = byType("aws:cloudwatch/eventTarget:EventTarget");
+    const subscribers = byType("aws:sns/topicSubscription:TopicSubscription").map((s) => `${s.inputs.protocol}:${s.inputs.endpoint}`);
+    const notified = (ruleName: string) =>
+        targets.filter((t) => t.inputs.rule === ruleName).map((t) => `${ruleName} → ${String(t.inputs.arn).split(":").pop()}${subscribers.length ? ` (${subscribers.join(", ")})` : ""}`);
+
+    return byType("aws:ecs/service:Service").map((s) => {
+        const p = s.inputs;
+        const controller = p.deploymentController?.type ?? "ECS";
+        const strategy = p.deploymentConfiguration?.strategy;
+        const rollback: string[] = [];
+        let alarms: string[] = [];
+        if (p.deploymentCircuitBreaker?.enable && p.deploymentCircuitBreaker?.rollback) rollback.push("circuit breaker (rollback)");
+        if (p.alarms?.enable && p.alarms?.rollback) {
+            rollback.push(`deployment alarms (rollback, ${p.alarms.alarmNames?.length ?? 0})`);
+            alarms = p.alarms.alarmNames ?? [];
+        }
+        const group = groups.find((g) => g.inputs.ecsService?.serviceName === p.name);
+        if (group) {
+            const events: string[] = group.inputs.autoRollbackConfiguration?.events ?? [];
+            rollback.push(`CodeDeploy auto-rollback (${events.join(", ")})`);
+            alarms = group.inputs.alarmConfiguration?.alarms ?? [];
+        }
+        const arn = s.outputs.arn as string;
+        const matching = rules.filter(
+            (r) =>
+                (r.pattern?.resources ?? []).includes(arn) ||
+                (group && (r.pattern?.detail?.deploymentGroup ?? []).includes(group.inputs.deploymentGroupName)),
+        );
+        return {
+            name: p.name,
+            mode: controller === "CODE_DEPLOY" ? "codedeploy" : strategy === "BLUE_GREEN" ? "bluegreen" : "rolling",
+            controller,
+            rollback,
+            alarms,
+            healthCheckPath: targetGroups.get(p.loadBalancers?.[0]?.targetGroupArn)?.healthCheck?.path,
+            notifications: matching.flatMap((r) => notified(r.name)),
+        };
+    });
+}
+
+function safeJson(text: unknown): any {
+    try {
+        return typeof text === "string" ? JSON.parse(text) : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** Replaces secret output values with `[secret]`. */
+export function maskSecrets(outputs: Record<string, unknown>, secretPaths: string[]): Record<string, unknown> {
+    const copy = JSON.parse(JSON.stringify(outputs ?? {}));
+    for (const p of secretPaths) {
+        const parts = p.split(/\.|\[(\d+)\]/).filter((x) => x !== undefined && x !== "");
+        let node = copy;
+        for (const part of parts.slice(0, -1)) node = node?.[part];
+        if (node && parts.length) node[parts[parts.length - 1]] = "[secret]";
+    }
+    return copy;
+}
+
+export function renderPlan(plan: Plan): string {
+    const lines: string[] = [`Plan of stack ${plan.project}/${plan.stack} (offline, mock AWS account)`, ""];
+    if (plan.configErrors) {
+        lines.push("Invalid configuration, nothing would be created:", ...plan.configErrors.map((p) => `  - ${p}`));
+        return lines.join("\n");
+    }
+    if (plan.error) lines.push(`Program error: ${plan.error}`, "");
+    lines.push(`Resources (${plan.resourceCount}):`);
+    const walk = (nodes: PlanNode[], indent: string) => {
+        for (const n of nodes) {
+            lines.push(`${indent}${n.type}  ${n.name}`);
+            walk(n.children, indent + "  ");
+        }
+    };
+    walk(plan.tree, "  ");
+    lines.push("", "Services:");
+    for (const s of plan.services) {
+        lines.push(`  ${s.name}  mode=${s.mode} controller=${s.controller} health=${s.healthCheckPath ?? "?"}`);
+        lines.push(`    rollback: ${s.rollback.join("; ") || "NONE"}`);
+        lines.push(`    alarms: ${s.alarms.length ? s.alarms.join(", ") : "none"}`);
+        lines.push(`    failures notify: ${s.notifications.join("; ") || "nobody"}`);
+    }
+    lines.push("", "Outputs:", ...JSON.stringify(plan.outputs, null, 2).split("\n").map((l) => `  ${l}`));
+    return lines.join("\n");
+}

@@ -1,0 +1,31 @@
+import { runProgram, type RunResult } from "../../offline/engine";
+import { configValues } from "../../offline/stackFiles";
+import type { RegisteredResource } from "../../offline/types";
+
+const cache = new Map<string, Promise<RunResult>>();
+
+/** Runs index.ts for a stack file once per test process (runs are serialised by the engine). */
+export function runStack(stack: string): Promise<RunResult> {
+    if (!cache.has(stack)) cache.set(stack, runProgram({ stack }));
+    return cache.get(stack)!;
+}
+
+/** Runs index.ts with a config given inline (keys without namespace belong to the project). */
+export function runWithConfig(config: Record<string, unknown>, stack = "test"): Promise<RunResult> {
+    return runProgram({ stack, config: configValues("ecs-deploy", stack, { "aws:region": "eu-west-1", ...config }) });
+}
+
+export function ofType(result: RunResult, ...types: string[]): RegisteredResource[] {
+    return result.resources.filter((r) => types.includes(r.type));
+}
+
+export function named(result: RunResult, type: string, name: string): RegisteredResource {
+    const found = result.resources.find((r) => r.type === type && r.name === name);
+    if (!found) throw new Error(`no ${type} named ${name}; have ${ofType(result, type).map((r) => r.name).join(", ")}`);
+    return found;
+}
+
+/** A minimal valid service, to be overridden per test. */
+export function service(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { name, image: `example/${name}:1`, healthCheck: { path: `/${name}/health` }, routing: { pathPatterns: [`/${name}/*`] }, ...extra };
+}
