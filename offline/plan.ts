@@ -1,5 +1,8 @@
+import * as fs from "fs";
+import { parseArgs } from "util";
 import { ConfigError } from "../config/errors";
-import { runProgram, type RunOptions, type RunResult } from "./engine";
+import { PROJECT_DIR, runProgram, type RunOptions, type RunResult } from "./engine";
+import { readStackConfig } from "./stackFiles";
 import type { RegisteredResource } from "./types";
 
 export interface PlanNode {
@@ -163,4 +166,86 @@ export function renderPlan(plan: Plan): string {
     }
     lines.push("", "Outputs:", ...JSON.stringify(plan.outputs, null, 2).split("\n").map((l) => `  ${l}`));
     return lines.join("\n");
+}
+
+/** The architecture as a Mermaid flowchart (`.mmd`) or Graphviz digraph (`.dot`): components as groups, resources as nodes. */
+export function renderDiagram(plan: Plan, format: "mermaid" | "dot"): string {
+    const ids = new Map<string, string>();
+    const id = (urn: string) => {
+        if (!ids.has(urn)) ids.set(urn, `n${ids.size}`);
+        return ids.get(urn)!;
+    };
+    const label = (n: PlanNode) => `${n.name}\\n${n.type.split(":").slice(1).join(":")}`;
+    const lines: string[] = [];
+    const walk = (nodes: PlanNode[], depth: number) => {
+        const pad = "  ".repeat(depth);
+        for (const n of nodes) {
+            if (n.children.length > 0) {
+                if (format === "mermaid") {
+                    lines.push(`${pad}subgraph ${id(n.urn)}["${n.name} (${n.type.split(":").pop()})"]`);
+                    walk(n.children, depth + 1);
+                    lines.push(`${pad}end`);
+                } else {
+                    lines.push(`${pad}subgraph cluster_${id(n.urn)} {`, `${pad}  label="${n.name} (${n.type.split(":").pop()})";`);
+                    walk(n.children, depth + 1);
+                    lines.push(`${pad}}`);
+                }
+            } else {
+                lines.push(format === "mermaid" ? `${pad}${id(n.urn)}["${label(n).replace(/\\n/g, "<br/>")}"]` : `${pad}${id(n.urn)} [label="${label(n)}"];`);
+            }
+        }
+    };
+    if (format === "mermaid") {
+        lines.push("flowchart TB");
+        walk(plan.tree, 1);
+    } else {
+        lines.push(`digraph "${plan.project}-${plan.stack}" {`, "  rankdir=TB;", "  node [shape=box, fontsize=10];");
+        walk(plan.tree, 1);
+        lines.push("}");
+    }
+    return lines.join("\n") + "\n";
+}
+
+export const PLAN_USAGE = "usage: npm run plan -- [stack=dev] [--json] [--diagram FILE.mmd|FILE.dot] [--stack-file FILE]\n";
+
+/**
+ * The plan command: `argv` as after `npm run plan --`. Returns the exit code: 0 clean, 1 on a
+ * mandatory policy violation or program error, 2 on invalid config or usage.
+ */
+export async function planCommand(
+    argv: string[],
+    io: { out: (text: string) => void; program?: RunOptions["program"] } = { out: (t) => process.stdout.write(t) },
+): Promise<number> {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: { json: { type: "boolean" }, diagram: { type: "string" }, "stack-file": { type: "string" }, help: { type: "boolean", short: "h" } },
+        });
+    } catch (e) {
+        io.out(`${(e as Error).message}\n${PLAN_USAGE}`);
+        return EXIT.invalidConfig;
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+        io.out(PLAN_USAGE);
+        return EXIT.ok;
+    }
+    const stack = positionals[0] ?? "dev";
+    let config;
+    try {
+        config = readStackConfig(PROJECT_DIR, stack, values["stack-file"]);
+    } catch (e) {
+        io.out(`${(e as Error).message}\n`);
+        return EXIT.invalidConfig;
+    }
+    const { plan } = await planStack({ stack, config, program: io.program });
+    if (values.diagram) {
+        const format = /\.(dot|gv)$/.test(values.diagram) ? "dot" : "mermaid";
+        fs.writeFileSync(values.diagram, renderDiagram(plan, format));
+    }
+    io.out((values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)) + "\n");
+    if (plan.configErrors) return EXIT.invalidConfig;
+    return plan.error ? EXIT.mandatoryViolation : EXIT.ok;
 }

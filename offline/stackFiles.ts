@@ -18,10 +18,10 @@ export const SECRET_PLACEHOLDER = "[secret]";
  * belong to the project, structured values reach the program as JSON, declared defaults of
  * the project file fill keys the stack leaves out, and a key holding any `secure:` value is secret.
  */
-export function readStackConfig(projectDir: string, stack: string): StackConfigValues {
+export function readStackConfig(projectDir: string, stack: string, file?: string): StackConfigValues {
     const projectFile = path.join(projectDir, "Pulumi.yaml");
     const project = parse(fs.readFileSync(projectFile, "utf8")) as { name: string; config?: Record<string, unknown> };
-    const stackFile = path.join(projectDir, `Pulumi.${stack}.yaml`);
+    const stackFile = file ?? path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${stackFile} (stacks here: ${listStacks(projectDir).join(", ") || "none"})`);
     const stackDoc = (parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     return configValues(project.name, stack, stackDoc.config ?? {}, project.config ?? {});
