@@ -217,9 +217,7 @@ export function createStack(cfg: StackConfig): StackOutputs {
     return {
         region: cfg.region,
         clusterName: cluster.name,
-        albDnsName: sharedAlb?.dnsName,
-        url: sharedAlb?.url,
-        testUrl: sharedAlb?.testUrl,
+        ...(sharedAlb ? { albDnsName: sharedAlb.dnsName, url: sharedAlb.url, testUrl: sharedAlb.testUrl } : {}),
         topicArn: notifications.topicArn,
         services,
     };
