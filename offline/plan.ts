@@ -2,7 +2,9 @@ import * as fs from "fs";
 import { parseArgs } from "util";
 import { ConfigError } from "../config/errors";
 import { PROJECT_DIR, runProgram, type RunOptions, type RunResult } from "./engine";
+import { loadPolicyPackConfig, runPolicyPack, type PolicyResult, type PolicyViolation } from "./policyRunner";
 import { readStackConfig } from "./stackFiles";
+import * as path from "path";
 import type { RegisteredResource } from "./types";
 
 export interface PlanNode {
@@ -34,14 +36,39 @@ export interface Plan {
     resources: { urn: string; type: string; name: string; parent?: string }[];
     services: ServiceSummary[];
     outputs: Record<string, unknown>;
+    /** The policy pack's verdict on every registered resource (absent when the config is invalid). */
+    policy?: PolicyVerdict;
+}
+
+export interface PolicyVerdict {
+    pack: string;
+    configFile?: string;
+    mandatoryCount: number;
+    advisoryCount: number;
+    violations: PolicyViolation[];
+    /** Each policy with its effective level and the fix its description suggests. */
+    policies: { name: string; enforcementLevel: string; description: string }[];
 }
 
 export const EXIT = { ok: 0, mandatoryViolation: 1, invalidConfig: 2 } as const;
 
-/** Runs a stack offline and describes what `pulumi up` would create. */
-export async function planStack(opts: RunOptions): Promise<{ plan: Plan; run: RunResult }> {
+/** Runs a stack offline, checks it with the policy pack, and describes what `pulumi up` would create. */
+export async function planStack(opts: RunOptions & { policyConfigFile?: string }): Promise<{ plan: Plan; run: RunResult; policy?: PolicyResult }> {
     const run = await runProgram(opts);
-    return { plan: describeRun(run), run };
+    const plan = describeRun(run);
+    if (plan.configErrors) return { plan, run };
+    const configFile = opts.policyConfigFile ?? path.join(PROJECT_DIR, "policies", "config", `${run.config.stack}.json`);
+    const hasConfig = fs.existsSync(configFile);
+    const policy = await runPolicyPack(run.resources, { config: hasConfig ? loadPolicyPackConfig(configFile) : undefined });
+    plan.policy = {
+        pack: `${policy.packName}@${policy.packVersion}`,
+        configFile: hasConfig ? path.relative(PROJECT_DIR, configFile) : undefined,
+        mandatoryCount: policy.mandatoryCount,
+        advisoryCount: policy.advisoryCount,
+        violations: policy.violations,
+        policies: policy.policies.map((p) => ({ name: p.name, enforcementLevel: p.enforcementLevel, description: p.description })),
+    };
+    return { plan, run, policy };
 }
 
 export function describeRun(run: RunResult): Plan {
@@ -165,7 +192,25 @@ export function renderPlan(plan: Plan): string {
         lines.push(`    failures notify: ${s.notifications.join("; ") || "nobody"}`);
     }
     lines.push("", "Outputs:", ...JSON.stringify(plan.outputs, null, 2).split("\n").map((l) => `  ${l}`));
+    if (plan.policy) lines.push("", ...renderVerdict(plan.policy));
     return lines.join("\n");
+}
+
+function renderVerdict(v: PolicyVerdict): string[] {
+    const lines = [`Policy pack ${v.pack}${v.configFile ? ` with ${v.configFile}` : ""}: ${v.mandatoryCount} mandatory, ${v.advisoryCount} advisory violation(s)`];
+    const descriptions = new Map(v.policies.map((p) => [p.name, p.description]));
+    for (const level of ["mandatory", "advisory"]) {
+        const found = v.violations.filter((x) => x.enforcementLevel === level);
+        if (found.length === 0) continue;
+        lines.push(`  ${level}:`);
+        for (const x of found) {
+            const finding = x.message.split("\n").slice(1).join(" ").trim() || x.message;
+            lines.push(`    [${x.policyName}] ${x.resourceType ?? "stack"} ${x.resourceName ?? ""}: ${finding}`);
+            lines.push(`      fix: ${descriptions.get(x.policyName) ?? ""}`);
+        }
+    }
+    if (v.violations.length === 0) lines.push("  every policy passes");
+    return lines;
 }
 
 /** The architecture as a Mermaid flowchart (`.mmd`) or Graphviz digraph (`.dot`): components as groups, resources as nodes. */
@@ -247,5 +292,5 @@ export async function planCommand(
     }
     io.out((values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)) + "\n");
     if (plan.configErrors) return EXIT.invalidConfig;
-    return plan.error ? EXIT.mandatoryViolation : EXIT.ok;
+    return plan.error || (plan.policy?.mandatoryCount ?? 0) > 0 ? EXIT.mandatoryViolation : EXIT.ok;
 }

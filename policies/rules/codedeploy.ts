@@ -1,0 +1,140 @@
+/**
+ * CodeDeploy deployment groups for ECS.
+ *
+ * - `codedeploy-requires-alarms` (mandatory): alarms watch the deployment and stop it, and the group
+ *   rolls back on DEPLOYMENT_STOP_ON_ALARM. Resource part for groups with `ecsService`; stack part
+ *   for groups recognisable as ECS only through their application's `computePlatform`.
+ * - `codedeploy-termination-wait` (advisory): blue tasks are kept long enough for a manual rollback.
+ */
+import { StackResource } from "../lib/graph";
+import { autoRollbackIncludes, displayName, hasEcsService } from "../lib/ecs";
+import { commonConfigProperties, configNumber, Finding, ResourceContext, undecided, violation } from "../lib/rule";
+import { asNumber, asString, get, items, path, UNKNOWN, upperOrUndefined } from "../lib/safe";
+import { hybridPolicy, resourcePolicy, StackContext } from "../lib/wiring";
+
+export const ALARMS_POLICY = "codedeploy-requires-alarms";
+export const TERMINATION_WAIT_POLICY = "codedeploy-termination-wait";
+
+function dgLabel(ctx: { name: string }, props: unknown): string {
+    const n = asString(get(props, "deploymentGroupName"));
+    return typeof n === "string" && n !== ctx.name ? `CodeDeploy deployment group '${ctx.name}' (${n})` : `CodeDeploy deployment group '${ctx.name}'`;
+}
+
+/** Alarm configuration and alarm rollback of one ECS deployment group (no applicability test). */
+export function deploymentGroupAlarmFindings(props: unknown, who: string, urn?: string): Finding[] {
+    const out: Finding[] = [];
+    const ac = get(props, "alarmConfiguration");
+    if (ac === UNKNOWN) {
+        out.push(undecided(`${who}: alarmConfiguration is unknown.`, urn));
+    } else if (ac === undefined || ac === null || typeof ac !== "object") {
+        out.push(violation(`${who} has no alarmConfiguration, so no CloudWatch alarm can stop a bad ECS deployment. ` +
+            "Set `alarmConfiguration: { enabled: true, alarms: [<alarm names>] }` (e.g. target 5xx rate, latency).", urn));
+    } else {
+        const enabled = get(ac, "enabled");
+        const alarms = items(get(ac, "alarms"));
+        if (enabled === UNKNOWN) out.push(undecided(`${who}: alarmConfiguration.enabled is unknown.`, urn));
+        else if (enabled !== true && enabled !== "true") {
+            out.push(violation(`${who}: alarmConfiguration is not enabled. Set \`alarmConfiguration.enabled: true\`.`, urn));
+        }
+        if (alarms === UNKNOWN) out.push(undecided(`${who}: alarmConfiguration.alarms is unknown.`, urn));
+        else if (alarms.filter((a) => a === UNKNOWN || (typeof a === "string" && a.trim() !== "")).length === 0) {
+            out.push(violation(`${who}: alarmConfiguration lists no alarms. Add at least one CloudWatch alarm name to ` +
+                "`alarmConfiguration.alarms`.", urn));
+        }
+    }
+    const stop = autoRollbackIncludes(props, "DEPLOYMENT_STOP_ON_ALARM");
+    if (stop === UNKNOWN) out.push(undecided(`${who}: autoRollbackConfiguration is unknown.`, urn));
+    else if (!stop) {
+        out.push(violation(`${who} does not roll back when an alarm stops the deployment. Set ` +
+            "`autoRollbackConfiguration: { enabled: true, events: [\"DEPLOYMENT_FAILURE\", \"DEPLOYMENT_STOP_ON_ALARM\"] }`.", urn));
+    }
+    return out;
+}
+
+/** Resource part of `codedeploy-requires-alarms`: deployment groups that have `ecsService`. */
+export function checkDeploymentGroupAlarms(props: unknown, ctx: ResourceContext): Finding[] {
+    if (hasEcsService(props) === false) return [];
+    return deploymentGroupAlarmFindings(props, dgLabel(ctx, props));
+}
+
+/**
+ * Stack part: deployment groups without `ecsService` whose application has computePlatform ECS
+ * (joined by the URN `appName` depends on, or by application name).
+ */
+export function checkEcsAppDeploymentGroups(_resources: readonly StackResource[], ctx: StackContext): Finding[] {
+    const idx = ctx.index;
+    const out: Finding[] = [];
+    const dgs = idx.ofKind("deploymentGroup");
+    if (dgs.length === 0) return out;
+    const appsByName = idx.by("codedeployApp", "name");
+    for (const dg of dgs) {
+        if (ctx.isExempt(dg)) continue;
+        if (hasEcsService(dg.props) !== false) continue; // resource part
+        let apps = idx.propDeps(dg, "appName", "codedeployApp");
+        if (apps.length === 0) {
+            const n = asString(get(dg.props, "appName"));
+            if (typeof n === "string") apps = appsByName.get(n) ?? [];
+        }
+        const platforms = apps.map((a) => upperOrUndefined(get(a.props, "computePlatform")));
+        if (platforms.includes("ECS")) {
+            out.push(...deploymentGroupAlarmFindings(dg.props, `CodeDeploy deployment group '${displayName(dg, "deploymentGroupName")}' (ECS application)`, dg.urn));
+        }
+    }
+    return out;
+}
+
+export const codedeployRequiresAlarms = hybridPolicy({
+    name: ALARMS_POLICY,
+    description: "A CodeDeploy deployment group for ECS (and so every CODE_DEPLOY service) must be watched by alarms " +
+        "and roll back when they fire: set `alarmConfiguration: { enabled: true, alarms: [<at least one alarm>] }` and " +
+        "`autoRollbackConfiguration: { enabled: true, events: [\"DEPLOYMENT_FAILURE\", \"DEPLOYMENT_STOP_ON_ALARM\"] }`.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    tags: ["codedeploy", "rollback", "alarms"],
+    configSchema: { properties: { ...commonConfigProperties(true) } },
+    kinds: ["deploymentGroup"],
+    check: checkDeploymentGroupAlarms,
+}, checkEcsAppDeploymentGroups);
+
+/** `codedeploy-termination-wait` (advisory). */
+export function checkTerminationWait(props: unknown, ctx: ResourceContext): Finding[] {
+    if (hasEcsService(props) === false) return [];
+    const min = configNumber(ctx.config, "minimumTerminationWaitMinutes", 5);
+    const who = dgLabel(ctx, props);
+    const term = path(props, "blueGreenDeploymentConfig", "terminateBlueInstancesOnDeploymentSuccess");
+    if (term === UNKNOWN) return [undecided(`${who}: terminateBlueInstancesOnDeploymentSuccess is unknown.`)];
+    const action = upperOrUndefined(get(term, "action"));
+    if (action === UNKNOWN) return [undecided(`${who}: terminateBlueInstancesOnDeploymentSuccess.action is unknown.`)];
+    if (action === "KEEP_ALIVE") return [];
+    const wait = asNumber(get(term, "terminationWaitTimeInMinutes"));
+    if (wait === UNKNOWN) return [undecided(`${who}: terminationWaitTimeInMinutes is unknown.`)];
+    const actual = wait === undefined ? 0 : wait;
+    if (actual >= min) return [];
+    return [violation(`${who} terminates the blue (previous) tasks after ${wait === undefined ? "0 minutes (not set)" : `${actual} minute(s)`}; ` +
+        `once they are gone a rollback is no longer possible. Set \`blueGreenDeploymentConfig.terminateBlueInstancesOnDeploymentSuccess: ` +
+        `{ action: "TERMINATE", terminationWaitTimeInMinutes: ${min} }\` or more.`)];
+}
+
+export const codedeployTerminationWait = resourcePolicy({
+    name: TERMINATION_WAIT_POLICY,
+    description: "Keep the blue tasks of a CodeDeploy ECS blue/green deployment for a while after the switch: it is " +
+        "the window for a manual rollback. Set `blueGreenDeploymentConfig.terminateBlueInstancesOnDeploymentSuccess." +
+        "terminationWaitTimeInMinutes` to at least the configured minimum (default 5).",
+    enforcementLevel: "advisory",
+    severity: "low",
+    tags: ["codedeploy", "rollback"],
+    configSchema: {
+        properties: {
+            ...commonConfigProperties(false),
+            minimumTerminationWaitMinutes: {
+                type: "integer",
+                minimum: 0,
+                maximum: 2880,
+                default: 5,
+                description: "Minimum minutes blue tasks are kept after a successful deployment.",
+            },
+        },
+    },
+    kinds: ["deploymentGroup"],
+    check: checkTerminationWait,
+});
