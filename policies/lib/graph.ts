@@ -154,8 +154,3 @@ export class StackIndex {
         return this.by(kind, "arn").get(value) ?? this.by(kind, "id").get(value) ?? [];
     }
 }
-
-/** Unique list preserving order. */
-export function uniq<T>(list: Iterable<T>): T[] {
-    return Array.from(new Set(list));
-}

@@ -1,7 +1,7 @@
 /**
  * What a pure decision function returns, and the context it is given. No SDK imports.
  */
-import { asArray, asBool, asNumber, asString, get, keys, raw, UNKNOWN } from "./safe";
+import { asArray, asBool, asNumber, asString, get, raw, UNKNOWN } from "./safe";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
 export interface Finding {
@@ -197,6 +197,3 @@ export function nameFromUrn(urn: string): string {
     const i = urn.lastIndexOf("::");
     return i >= 0 ? urn.slice(i + 2) : urn;
 }
-
-/** Keys of an object, re-exported for rules that iterate maps of unknown shape. */
-export { keys };

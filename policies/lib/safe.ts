@@ -255,20 +255,6 @@ export function triSome<T>(list: Iterable<T>, f: (x: T) => Tri): Tri {
     return unknown ? UNKNOWN : false;
 }
 
-/** Short printable form of a value for messages. */
-export function show(v: unknown): string {
-    const r = raw(v);
-    if (r === UNKNOWN) return "<unknown>";
-    if (r === undefined) return "<not set>";
-    try {
-        const s = typeof r === "string" ? JSON.stringify(r) : JSON.stringify(r);
-        if (s === undefined) return String(r);
-        return s.length > 120 ? s.slice(0, 117) + "..." : s;
-    } catch {
-        return "<unprintable>";
-    }
-}
-
 /** Upper-cased, trimmed string (enum-like values such as "code_deploy"). */
 export function upperOrUndefined(v: unknown): string | Unknown | undefined {
     const s = asString(v);

@@ -8,7 +8,6 @@
  */
 import type {
     EnforcementLevel,
-    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -16,7 +15,7 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { StackIndex, StackResource, toStackResources } from "./graph";
-import { ConfigSchema, configBool, configStrings, Finding, isExempt, ResourceContext, resolveConfig, RuleConfig } from "./rule";
+import { ConfigSchema, configBool, configStrings, Finding, isExempt, nameFromUrn, ResourceContext, resolveConfig, RuleConfig } from "./rule";
 import { asString, get, raw } from "./safe";
 import { Kind, kindOf } from "./tokens";
 
@@ -186,7 +185,7 @@ function validateStackFn(meta: RuleMeta, checkStack: StackRule["checkStack"]) {
             findings = findings.filter((f) => {
                 if (!f.urn) return true;
                 const r = index.get(f.urn);
-                return !isExempt(patterns, r ? r.name : f.urn.slice(f.urn.lastIndexOf("::") + 2), f.urn);
+                return !isExempt(patterns, r ? r.name : nameFromUrn(f.urn), f.urn);
             });
             report(reportViolation, meta, config, findings, true);
         } catch (e) {
@@ -232,6 +231,3 @@ export function hybridPolicy(rule: ResourceRule, checkStack: StackRule["checkSta
     p.validateStack = validateStackFn(rule, checkStack);
     return p;
 }
-
-/** For tests and tools: the SDK PolicyResource shape is accepted as well as StackResource. */
-export type AnyStackResource = StackResource | PolicyResource;

@@ -74,6 +74,20 @@ describe("test-listener-not-public", () => {
         const preview = mutate(compliantStack().build(true), "alb-test-ingress", (i) => { i.cidrIpv4 = "0.0.0.0/0"; });
         assert.strictEqual((await run(preview, undefined, true)).length, 1);
     });
+    for (const ruleType of ["aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule", "aws:elasticloadbalancingv2/listenerRule:ListenerRule"]) {
+        it(`counts a listener whose ${ruleType} forwards as a test listener`, async () => {
+            const stack = compliantStack().build(false);
+            const lbArn = stack.find((r) => r.name === "alb")!.outputs.arn;
+            const listener = single("aws:alb/listener:Listener", "canary", { loadBalancerArn: lbArn, port: 9000, protocol: "HTTP",
+                defaultActions: [{ type: "fixed-response", fixedResponse: { statusCode: "404", contentType: "text/plain" } }] },
+            { loadBalancerArn: lbArn, port: 9000, arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/alb/abc/9000" });
+            const open = single("aws:ec2/securityGroupRule:SecurityGroupRule", "open-9000", { type: "ingress", securityGroupId: "sg-0alb", protocol: "tcp", fromPort: 9000, toPort: 9000, cidrBlocks: ["0.0.0.0/0"] });
+            assert.deepStrictEqual(await run([...stack, listener, open]), [], "fixed-response only: not a test listener");
+            const rule = single(ruleType, "canary-rule", { listenerArn: listener.outputs.arn, priority: 1, actions: [{ type: "forward", targetGroupArn: "arn:tg" }] });
+            assert.deepStrictEqual((await run([...stack, listener, open, rule])).map((v) => v.resourceName), ["canary"]);
+        });
+    }
+
     it("treats configured ports as test listeners and production ports as not", async () => {
         const stack = mutate(compliantStack().build(false), "alb-test-ingress", (i) => { i.cidrIpv4 = "0.0.0.0/0"; });
         assert.deepStrictEqual(await run(stack, { [P]: { productionListenerPorts: [80, 443, 8080] } }), []);
