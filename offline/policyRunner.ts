@@ -19,6 +19,7 @@
  * in-process, so the runner hands each policy its reconciled config (`getConfig`), stack tags and
  * effective enforcement level through a thin wrapper around the policy object.
  */
+import { hasJsonType } from "../policies/lib/rule";
 import * as fs from "fs";
 import * as path from "path";
 import type { EnforcementLevel, Policies, PolicyPackArgs } from "@pulumi/policy";
@@ -191,18 +192,7 @@ function typeOk(v: unknown, schema: Record<string, unknown>): string | undefined
     const t = schema.type;
     const types = t === undefined ? [] : Array.isArray(t) ? t : [t];
     if (types.length > 0) {
-        const ok = types.some((x) => {
-            switch (x) {
-                case "string": return typeof v === "string";
-                case "number": return typeof v === "number" && Number.isFinite(v);
-                case "integer": return typeof v === "number" && Number.isInteger(v);
-                case "boolean": return typeof v === "boolean";
-                case "null": return v === null;
-                case "array": return Array.isArray(v);
-                case "object": return v !== null && typeof v === "object" && !Array.isArray(v);
-                default: return true;
-            }
-        });
+        const ok = types.some((x) => hasJsonType(v, x) ?? true);
         if (!ok) return `Invalid type. Expected: ${types.join(" or ")}, given: ${Array.isArray(v) ? "array" : v === null ? "null" : typeof v}`;
     }
     if (typeof v === "number") {

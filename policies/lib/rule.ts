@@ -65,21 +65,24 @@ export function commonConfigProperties(reportUndecidedByDefault: boolean): { [ke
     };
 }
 
+/** Does `v` have the JSON-schema type `t`? undefined for a type name this does not know. */
+export function hasJsonType(v: unknown, t: unknown): boolean | undefined {
+    switch (t) {
+        case "string": return typeof v === "string";
+        case "number": return typeof v === "number" && Number.isFinite(v);
+        case "integer": return typeof v === "number" && Number.isInteger(v);
+        case "boolean": return typeof v === "boolean";
+        case "null": return v === null;
+        case "array": return Array.isArray(v);
+        case "object": return v !== null && typeof v === "object" && !Array.isArray(v);
+        default: return undefined;
+    }
+}
+
 function matchesType(v: unknown, schema: PolicyConfigJSONSchema): boolean {
     const types = schema.type === undefined ? [] : Array.isArray(schema.type) ? schema.type : [schema.type];
     if (types.length > 0) {
-        const ok = types.some((t) => {
-            switch (t) {
-                case "string": return typeof v === "string";
-                case "number": return typeof v === "number" && Number.isFinite(v);
-                case "integer": return typeof v === "number" && Number.isInteger(v);
-                case "boolean": return typeof v === "boolean";
-                case "null": return v === null;
-                case "array": return Array.isArray(v);
-                case "object": return v !== null && typeof v === "object" && !Array.isArray(v);
-                default: return false;
-            }
-        });
+        const ok = types.some((t) => hasJsonType(v, t) ?? false);
         if (!ok) return false;
     }
     if (typeof v === "number") {
