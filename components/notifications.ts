@@ -12,7 +12,7 @@ import {
     type EventPattern,
     type InputTransformer,
 } from "./eventPatterns";
-import { eventRuleName, fitName } from "./naming";
+import { eventRuleName, fitName, shortHash } from "./naming";
 import { deadLetterQueuePolicy, deploymentTopicPolicy, topicKeyPolicy } from "./policyDocuments";
 
 export interface NotifiedService {
@@ -167,9 +167,10 @@ export class DeploymentNotifications extends pulumi.ComponentResource {
             parent,
         );
 
-        args.emails.forEach((email, i) => {
-            new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, parent);
-        });
+        // Named by address, not position: reordering the list must not re-subscribe anyone.
+        for (const email of new Set(args.emails)) {
+            new aws.sns.TopicSubscription(`${name}-email-${shortHash(email.toLowerCase(), 10)}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, parent);
+        }
 
         this.registerOutputs({ topicArn: this.topicArn });
     }
