@@ -344,27 +344,26 @@ export function toStruct(v: Record<string, unknown>): unknown {
     return struct(v);
 }
 
-function analyzeRequest(r: RegisteredResource, props: unknown, byUrn: Map<string, RegisteredResource>): analyzerpb.AnalyzeRequest {
-    const req = new analyzerpb.AnalyzeRequest();
-    req.setUrn(r.urn);
-    req.setType(r.type);
-    req.setName(r.name);
-    req.setProperties(struct(props) as never);
-    req.setOptions(resourceOptions(r));
+/** The fields AnalyzeRequest and AnalyzerResource share, set the same way on both. */
+function setResourceFields<
+    M extends analyzerpb.AnalyzeRequest | analyzerpb.AnalyzerResource,
+>(msg: M, r: RegisteredResource, props: unknown, byUrn: Map<string, RegisteredResource>): M {
+    msg.setUrn(r.urn);
+    msg.setType(r.type);
+    msg.setName(r.name);
+    msg.setProperties(struct(props) as never);
+    msg.setOptions(resourceOptions(r));
     const prov = providerResource(r, byUrn);
-    if (prov) req.setProvider(prov);
-    return req;
+    if (prov) msg.setProvider(prov);
+    return msg;
+}
+
+function analyzeRequest(r: RegisteredResource, props: unknown, byUrn: Map<string, RegisteredResource>): analyzerpb.AnalyzeRequest {
+    return setResourceFields(new analyzerpb.AnalyzeRequest(), r, props, byUrn);
 }
 
 function analyzerResource(r: RegisteredResource, props: unknown, byUrn: Map<string, RegisteredResource>): analyzerpb.AnalyzerResource {
-    const res = new analyzerpb.AnalyzerResource();
-    res.setUrn(r.urn);
-    res.setType(r.type);
-    res.setName(r.name);
-    res.setProperties(struct(props) as never);
-    res.setOptions(resourceOptions(r));
-    const prov = providerResource(r, byUrn);
-    if (prov) res.setProvider(prov);
+    const res = setResourceFields(new analyzerpb.AnalyzerResource(), r, props, byUrn);
     if (r.parent) res.setParent(r.parent);
     res.setDependenciesList(Array.isArray(r.dependencies) ? r.dependencies.map(String) : []);
     const pd = res.getPropertydependenciesMap();
