@@ -35,6 +35,9 @@ export interface RunResult {
 }
 
 const SIG = rpc.specialSigKey;
+// Internal to the SDK (no typings); required, not imported, so its export can be replaced for a run.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const debuggable: { debuggablePromise: unknown } = require("@pulumi/pulumi/runtime/debuggable");
 
 /** Turns the wire form of properties into plain values: secrets unwrapped (and reported), resource references as URNs. */
 export function plainProperties(value: unknown, at = "", secrets: string[] = []): unknown {
@@ -96,17 +99,14 @@ async function run(opts: RunOptions): Promise<RunResult> {
     const program = opts.program ?? (() => loadFresh(path.join(projectDir, "index.ts")));
     let error: Error | undefined;
     let raw: Record<string, unknown> = {};
-    // The SDK records a stack trace for every promise it makes; with source maps that is most
-    // of a run's time (about 6x). Traces are off during the run unless OFFLINE_STACK_TRACES=1.
-    const traceLimit = Error.stackTraceLimit;
-    if (!process.env.OFFLINE_STACK_TRACES) Error.stackTraceLimit = 0;
+    const restore = process.env.OFFLINE_STACK_TRACES ? () => undefined : withoutDebugTraces();
     try {
         raw = ((await pulumi.runtime.runInPulumiStack(async () => program())) ?? {}) as Record<string, unknown>;
     } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));
     } finally {
         await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-        Error.stackTraceLimit = traceLimit;
+        restore();
     }
 
     const secretOutputs: string[] = [];
@@ -114,9 +114,38 @@ async function run(opts: RunOptions): Promise<RunResult> {
     return { config, resources, outputs, secretOutputs, error };
 }
 
+/**
+ * The SDK records a stack trace for every promise it makes (for its leak report) and a full,
+ * source-mapped one for every resource (its source position); the mock monitor reads neither,
+ * and together they were most of a run's time and garbage. Off during a run unless
+ * OFFLINE_STACK_TRACES=1, e.g. to find which resource leaked a promise.
+ */
+function withoutDebugTraces(): () => void {
+    const resource = pulumi.Resource as unknown as { stackTrace: unknown };
+    const saved = { limit: Error.stackTraceLimit, promise: debuggable.debuggablePromise, stackTrace: resource.stackTrace };
+    Error.stackTraceLimit = 0;
+    debuggable.debuggablePromise = <T>(p: Promise<T>) => p;
+    resource.stackTrace = () => [];
+    return () => {
+        Error.stackTraceLimit = saved.limit;
+        debuggable.debuggablePromise = saved.promise;
+        resource.stackTrace = saved.stackTrace;
+    };
+}
+
+/** Loads the program anew, as each `pulumi up` does, without keeping the old copy (and its whole resource graph) alive. */
 function loadFresh(file: string): unknown {
-    delete require.cache[require.resolve(file)];
-    return require(file);
+    const resolved = require.resolve(file);
+    delete require.cache[resolved];
+    try {
+        return require(resolved);
+    } finally {
+        // require() records the program as a child of this module; left there, every run's stack would stay reachable.
+        const loaded = require.cache[resolved];
+        delete require.cache[resolved];
+        const i = module.children.indexOf(loaded!);
+        if (i >= 0) module.children.splice(i, 1);
+    }
 }
 
 /** Wraps the mock monitor so each registration is recorded with what the mocks alone do not see. */
