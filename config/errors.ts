@@ -63,6 +63,11 @@ export function formatIssues(namespace: string, issues: readonly z.core.$ZodIssu
 function expectation(issue: z.core.$ZodIssue): string {
     if (issue.message.startsWith("expected")) return issue.message;
     switch (issue.code) {
+        case "invalid_key": {
+            // A record key that fails its own schema: that schema's message says what a key must look like.
+            const inner = issue.issues.find((i) => i.message.startsWith("expected"));
+            return inner?.message ?? "expected a valid key";
+        }
         case "invalid_type":
             return `expected ${issue.expected === "int" ? "an integer" : issue.expected}`;
         case "too_small":

@@ -40,7 +40,22 @@ export const PREDEFINED_CODEDEPLOY_CONFIGS = [
     "CodeDeployDefault.ECSCanary10Percent15Minutes",
 ] as const;
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+/**
+ * A whole number. zod's own `.int()` aborts the whole parse on a fraction (its issue is marked
+ * `continue: false`), which would hide every cross-field problem; this check does not.
+ */
+const whole = (error = "expected an integer") => z.number().refine(Number.isInteger, { error }).meta({ type: "integer" });
+const int = (min: number, max: number) => whole().min(min).max(max).meta({ type: "integer" });
+
+/**
+ * Cross-field checks run even when other fields of the same object are invalid, so that one
+ * `pulumi up` reports every problem. They then see the raw input for the invalid fields and
+ * must only judge values of the right type.
+ */
+const ALWAYS = { when: () => true };
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const cidr = z
     .string()
@@ -63,7 +78,8 @@ const healthCheck = z.strictObject({
         .regex(/^\/[\x21-\x7e]*$/, { error: "expected a path starting with / and without spaces" })
         .max(1024),
     intervalSeconds: int(5, 300).default(15),
-    timeoutSeconds: int(2, 120).default(5),
+    /** Defaults to 5, or just below intervalSeconds when that is shorter. */
+    timeoutSeconds: int(2, 120).optional(),
     healthyThreshold: int(2, 10).default(3),
     unhealthyThreshold: int(2, 10).default(2),
     matcher: z
@@ -75,9 +91,10 @@ const healthCheck = z.strictObject({
     /** ECS ignores failing ELB health checks this long after a task starts. */
     gracePeriodSeconds: int(0, 7200).default(60),
 }).superRefine((hc, ctx) => {
-    if (hc.timeoutSeconds >= hc.intervalSeconds)
+    if (!isRecord(hc)) return;
+    if (isInt(hc.timeoutSeconds) && isInt(hc.intervalSeconds) && hc.timeoutSeconds >= hc.intervalSeconds)
         ctx.addIssue({ code: "custom", path: ["timeoutSeconds"], message: `expected less than intervalSeconds (${hc.intervalSeconds})`, input: hc.timeoutSeconds });
-});
+}, ALWAYS).transform((hc) => ({ ...hc, timeoutSeconds: hc.timeoutSeconds ?? Math.min(5, hc.intervalSeconds - 1) }));
 
 const routing = z.strictObject({
     pathPatterns: z.array(z.string().min(1).max(128).startsWith("/", { error: "expected a path pattern starting with /" })).min(1).max(5).optional(),
@@ -96,11 +113,13 @@ const alarms = z.strictObject({
     unhealthyHosts: int(1, 1000).default(1),
     periodSeconds: z.union([z.literal(60), z.literal(300)], { error: "expected 60 or 300" }).default(60),
     evaluationPeriods: int(1, 30).default(3),
-    datapointsToAlarm: int(1, 30).default(2),
+    /** Breaching periods (of evaluationPeriods) that trip an alarm; defaults to 2, or fewer when evaluationPeriods is. */
+    datapointsToAlarm: int(1, 30).optional(),
 }).superRefine((a, ctx) => {
-    if (a.datapointsToAlarm > a.evaluationPeriods)
+    if (!isRecord(a)) return;
+    if (isInt(a.datapointsToAlarm) && isInt(a.evaluationPeriods) && a.datapointsToAlarm > a.evaluationPeriods)
         ctx.addIssue({ code: "custom", path: ["datapointsToAlarm"], message: `expected at most evaluationPeriods (${a.evaluationPeriods})`, input: a.datapointsToAlarm });
-});
+}, ALWAYS).transform((a) => ({ ...a, datapointsToAlarm: a.datapointsToAlarm ?? Math.min(2, a.evaluationPeriods) }));
 
 const rollingDeployment = z.strictObject({ mode: z.literal("rolling") });
 
@@ -125,7 +144,7 @@ const codeDeployDeployment = z.strictObject({
 const blueGreenDeployment = z.strictObject({
     mode: z.literal("bluegreen"),
     /** Minutes both colours run after the production switch, watched by the alarms. */
-    bakeTimeMinutes: z.number().int({ error: "expected whole minutes" }).min(0, { error: "expected a bake time of 0-1440 minutes" }).max(1440, { error: "expected a bake time of 0-1440 minutes" }).default(10),
+    bakeTimeMinutes: whole("expected whole minutes").min(0, { error: "expected a bake time of 0-1440 minutes" }).max(1440, { error: "expected a bake time of 0-1440 minutes" }).default(10),
 });
 
 export const DEPLOYMENT_MODES = ["rolling", "codedeploy", "bluegreen"] as const;
@@ -139,10 +158,10 @@ const deployment = z
 const service = z.strictObject({
     name: serviceName,
     image: z.string({ error: "expected a container image reference" }).min(1, { error: "expected a container image reference" }),
-    cpu: z.number().int().refine((v) => v in FARGATE_SIZES, {
+    cpu: whole().refine((v) => v in FARGATE_SIZES, {
         error: `expected a Fargate cpu size (${Object.keys(FARGATE_SIZES).join(", ")})`,
     }).default(256),
-    memory: z.number().int().default(512),
+    memory: whole().default(512),
     containerPort: int(1, 65535).default(8080),
     desiredCount: int(1, 1000).default(2),
     environment: z
@@ -163,13 +182,17 @@ const service = z.strictObject({
     deployment,
     alarms: alarms.prefault({}),
 }).superRefine((svc, ctx) => {
-    const allowed = FARGATE_SIZES[svc.cpu];
-    if (allowed && !allowed.includes(svc.memory))
+    if (!isRecord(svc)) return;
+    const allowed = isInt(svc.cpu) ? FARGATE_SIZES[svc.cpu] : undefined;
+    if (allowed && isInt(svc.memory) && !allowed.includes(svc.memory))
         ctx.addIssue({ code: "custom", path: ["memory"], message: `expected one of ${allowed.join(", ")} MiB for cpu ${svc.cpu}`, input: svc.memory });
-    const conditionCount = (svc.routing.pathPatterns?.length ?? 0) + (svc.routing.hostHeaders?.length ?? 0);
-    if (conditionCount > 5)
-        ctx.addIssue({ code: "custom", path: ["routing"], message: "expected at most 5 path patterns and host headers in total (ALB rule limit)", input: svc.routing });
-});
+    const routing: unknown = svc.routing;
+    if (isRecord(routing)) {
+        const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+        if (count(routing.pathPatterns) + count(routing.hostHeaders) > 5)
+            ctx.addIssue({ code: "custom", path: ["routing"], message: "expected at most 5 path patterns and host headers in total (ALB rule limit)", input: svc.routing });
+    }
+}, ALWAYS);
 
 /**
  * The project keys. Each has a default so the key may be left out of a stack; the ones
@@ -212,7 +235,7 @@ export const projectConfigShape = {
     services: z.array(service).min(1, { error: "expected at least one service" }).max(100),
 };
 
-export const projectConfigSchema = z.strictObject(projectConfigShape).superRefine(crossFieldChecks);
+export const projectConfigSchema = z.strictObject(projectConfigShape).superRefine(crossFieldChecks, ALWAYS);
 
 export type ProjectConfig = z.output<typeof projectConfigSchema>;
 export type ServiceConfig = ProjectConfig["services"][number];
@@ -221,44 +244,69 @@ export type DeploymentMode = DeploymentConfig["mode"];
 export type HealthCheckConfig = ServiceConfig["healthCheck"];
 export type AlarmConfig = ServiceConfig["alarms"];
 
-/** Rules that span several fields, reported with the path of the field to change. */
-function crossFieldChecks(cfg: z.output<z.ZodObject<typeof projectConfigShape>>, ctx: z.RefinementCtx): void {
+/**
+ * Rules that span several fields, reported with the path of the field to change. Runs on the
+ * partly parsed config (see ALWAYS): a field of the wrong type is already reported and is skipped here.
+ */
+function crossFieldChecks(cfg: unknown, ctx: z.RefinementCtx): void {
+    if (!isRecord(cfg)) return;
     const issue = (path: (string | number)[], message: string, input: unknown) =>
         ctx.addIssue({ code: "custom", path, message, input });
 
-    const existing = [cfg.vpcId, cfg.publicSubnetIds, cfg.privateSubnetIds];
-    if (existing.some((v) => v !== undefined)) {
-        if (!cfg.vpcId) issue(["vpcId"], "expected a VPC id when subnet ids are given", cfg.vpcId);
-        if (!cfg.publicSubnetIds || cfg.publicSubnetIds.length < 2)
-            issue(["publicSubnetIds"], "expected at least 2 subnet ids in different AZs for the load balancer", cfg.publicSubnetIds);
-        if (!cfg.privateSubnetIds || cfg.privateSubnetIds.length < 1)
-            issue(["privateSubnetIds"], "expected at least 1 subnet id for the tasks", cfg.privateSubnetIds);
+    const { vpcId, publicSubnetIds, privateSubnetIds } = cfg;
+    if ([vpcId, publicSubnetIds, privateSubnetIds].some((v) => v !== undefined)) {
+        if (vpcId === undefined) issue(["vpcId"], "expected a VPC id when subnet ids are given", vpcId);
+        if (publicSubnetIds === undefined || (Array.isArray(publicSubnetIds) && publicSubnetIds.length < 2))
+            issue(["publicSubnetIds"], "expected at least 2 subnet ids in different AZs for the load balancer", publicSubnetIds);
+        if (privateSubnetIds === undefined || (Array.isArray(privateSubnetIds) && privateSubnetIds.length < 1))
+            issue(["privateSubnetIds"], "expected at least 1 subnet id for the tasks", privateSubnetIds);
     }
-    if (cfg.fargateWeight + cfg.fargateSpotWeight === 0)
-        issue(["fargateWeight"], "expected fargateWeight or fargateSpotWeight above 0", cfg.fargateWeight);
-    if (cfg.fargateBase > 0 && cfg.fargateWeight === 0)
-        issue(["fargateBase"], "expected fargateBase 0 when fargateWeight is 0", cfg.fargateBase);
-    if ([80, 443].includes(cfg.testListenerPort))
-        issue(["testListenerPort"], "expected a port other than 80 and 443 (used by the production listener)", cfg.testListenerPort);
+    const { fargateWeight, fargateSpotWeight, fargateBase, testListenerPort } = cfg;
+    if (isInt(fargateWeight) && isInt(fargateSpotWeight) && fargateWeight + fargateSpotWeight === 0)
+        issue(["fargateWeight"], "expected fargateWeight or fargateSpotWeight above 0", fargateWeight);
+    if (isInt(fargateBase) && isInt(fargateWeight) && fargateBase > 0 && fargateWeight === 0)
+        issue(["fargateBase"], "expected fargateBase 0 when fargateWeight is 0", fargateBase);
+    if (isInt(testListenerPort) && [80, 443].includes(testListenerPort))
+        issue(["testListenerPort"], "expected a port other than 80 and 443 (used by the production listener)", testListenerPort);
 
+    // A repeated entry would be a duplicate subscription URN or a duplicate security-group rule, which AWS rejects.
+    for (const key of ["alertEmails", "allowedCidrs", "testListenerCidrs", "publicSubnetIds", "privateSubnetIds"]) {
+        const list = cfg[key];
+        if (!Array.isArray(list)) continue;
+        const first = new Map<string, number>();
+        list.forEach((value: unknown, i) => {
+            if (typeof value !== "string") return;
+            const normal = value.toLowerCase();
+            if (first.has(normal)) issue([key, i], `expected no repeated entries (${key}[${first.get(normal)}] has it too)`, value);
+            else first.set(normal, i);
+        });
+    }
+
+    if (!Array.isArray(cfg.services)) return;
     const names = new Map<string, number>();
     const priorities = new Map<number, number>();
     const routes = new Map<string, number>();
-    cfg.services.forEach((svc, i) => {
+    cfg.services.forEach((svc: unknown, i) => {
+        if (!isRecord(svc)) return;
         const at = (...p: (string | number)[]) => ["services", i, ...p];
-        if (names.has(svc.name)) issue(at("name"), `expected a unique service name (services[${names.get(svc.name)}] has it too)`, svc.name);
-        names.set(svc.name, i);
-
-        const priority = svc.routing.priority ?? defaultPriority(i);
-        if (priorities.has(priority))
-            issue(at("routing", "priority"), `expected a unique listener-rule priority (services[${priorities.get(priority)}] has ${priority})`, priority);
-        priorities.set(priority, i);
-
-        const key = routeKey(svc.routing);
-        if (routes.has(key))
-            issue(at("routing"), `expected routing distinct from services[${routes.get(key)}] (same paths and hosts)`, svc.routing);
-        routes.set(key, i);
-
+        if (typeof svc.name === "string") {
+            if (names.has(svc.name)) issue(at("name"), `expected a unique service name (services[${names.get(svc.name)}] has it too)`, svc.name);
+            else names.set(svc.name, i);
+        }
+        const routing = svc.routing;
+        if (!isRecord(routing)) return;
+        const priority = routing.priority === undefined ? defaultPriority(i) : routing.priority;
+        if (isInt(priority)) {
+            if (priorities.has(priority))
+                issue(at("routing", "priority"), `expected a unique listener-rule priority (services[${priorities.get(priority)}] has ${priority})`, priority);
+            else priorities.set(priority, i);
+        }
+        const { pathPatterns, hostHeaders } = routing;
+        if ((pathPatterns === undefined || isStringList(pathPatterns)) && (hostHeaders === undefined || isStringList(hostHeaders))) {
+            const key = routeKey({ pathPatterns, hostHeaders });
+            if (routes.has(key)) issue(at("routing"), `expected routing distinct from services[${routes.get(key)}] (same paths and hosts)`, routing);
+            else routes.set(key, i);
+        }
     });
 }
 
@@ -267,12 +315,12 @@ export function defaultPriority(index: number): number {
 }
 
 /** Paths default to `/*` when a service gives neither paths nor hosts. */
-export function effectivePathPatterns(r: ServiceConfig["routing"]): string[] | undefined {
+export function effectivePathPatterns(r: Pick<ServiceConfig["routing"], "pathPatterns" | "hostHeaders">): string[] | undefined {
     if (r.pathPatterns) return r.pathPatterns;
     return r.hostHeaders ? undefined : ["/*"];
 }
 
-function routeKey(r: ServiceConfig["routing"]): string {
+function routeKey(r: Pick<ServiceConfig["routing"], "pathPatterns" | "hostHeaders">): string {
     const paths = [...(effectivePathPatterns(r) ?? [])].sort().join(",");
     const hosts = [...(r.hostHeaders ?? [])].map((h) => h.toLowerCase()).sort().join(",");
     return `${paths}|${hosts}`;

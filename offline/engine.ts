@@ -64,6 +64,25 @@ export function plainProperties(value: unknown, at = "", secrets: string[] = [])
     return value;
 }
 
+/** Resources or outputs in a mock's state: only the SDK's serializer knows their wire form. */
+function containsLiveValues(value: unknown): boolean {
+    if (pulumi.Resource.isInstance(value) || pulumi.Output.isInstance(value)) return true;
+    if (Array.isArray(value)) return value.some(containsLiveValues);
+    if (value && typeof value === "object") return Object.values(value).some(containsLiveValues);
+    return false;
+}
+
+/** Plain data in wire form: what serializeProperties makes of it (undefined properties dropped). */
+function withoutUndefined(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(withoutUndefined);
+    if (value && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
+        return out;
+    }
+    return value;
+}
+
 let running = false;
 
 /**
@@ -90,11 +109,12 @@ async function run(opts: RunOptions): Promise<RunResult> {
     // setAllConfig merges into what is there: start from nothing so runs do not leak into each other.
     ((state as any).getStore().config as Record<string, string>)["PULUMI_CONFIG"] = "{}";
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
-    await pulumi.runtime.setMocks(new AwsMocks(account), config.project, config.stack, opts.preview ?? false);
+    const mocks = new AwsMocks(account);
+    await pulumi.runtime.setMocks(mocks, config.project, config.stack, opts.preview ?? false);
 
     const resources: RegisteredResource[] = [];
     const byUrn = new Map<string, RegisteredResource>();
-    recordRegistrations(settings.getMonitor() as any, resources, byUrn);
+    answerRegistrations(settings.getMonitor() as any, mocks, resources, byUrn);
 
     const program = opts.program ?? (() => loadFresh(path.join(projectDir, "index.ts")));
     let error: Error | undefined;
@@ -148,40 +168,68 @@ function loadFresh(file: string): unknown {
     }
 }
 
-/** Wraps the mock monitor so each registration is recorded with what the mocks alone do not see. */
-function recordRegistrations(monitor: any, resources: RegisteredResource[], byUrn: Map<string, RegisteredResource>): void {
-    const register = monitor.registerResource.bind(monitor);
+/**
+ * Takes over the mock monitor's RegisterResource and records each registration with what the
+ * mocks alone do not see. It answers as the SDK's MockMonitor does (same URNs, ids and state,
+ * mocks called with the same arguments) without its protobuf round trip of the new state, which
+ * was a large share of a run: the SDK reads the response only through the accessors given here.
+ */
+function answerRegistrations(monitor: any, mocks: AwsMocks, resources: RegisteredResource[], byUrn: Map<string, RegisteredResource>): void {
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
-        register(req, (err: any, resp: any) => {
-            if (!err && resp) {
-                const urn: string = resp.getUrn();
-                const propertyDependencies: Record<string, string[]> = {};
-                req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
-                    propertyDependencies[key] = deps.getUrnsList();
-                });
-                const record: RegisteredResource = {
-                    urn,
-                    type: req.getType(),
-                    name: req.getName(),
-                    custom: req.getCustom(),
-                    parent: req.getParent() || undefined,
-                    provider: req.getProvider() || undefined,
-                    inputs: plainProperties(req.getObject()?.toJavaScript() ?? {}) as Record<string, any>,
-                    outputs: plainProperties(resp.getObject()?.toJavaScript() ?? {}) as Record<string, any>,
-                    dependencies: req.getDependenciesList(),
-                    propertyDependencies,
-                    options: {
-                        ignoreChanges: req.getIgnorechangesList(),
-                        protect: Boolean(req.getProtect?.()),
-                        deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
-                        replaceOnChanges: req.getReplaceonchangesList(),
-                    },
-                };
-                resources.push(record);
-                byUrn.set(urn, record);
-            }
-            callback(err, resp);
-        });
+        (async () => {
+            const wire: Record<string, unknown> = req.getObject()?.toJavaScript() ?? {};
+            const transforms = req
+                .getTransformsList()
+                .map((cb: any) => monitor.transformCallbacks.get(cb.getToken()))
+                .filter((t: unknown) => t !== undefined);
+            const result = await mocks.newResource({
+                type: req.getType(),
+                name: req.getName(),
+                inputs: rpc.deserializeProperties({ toJavaScript: () => wire } as never),
+                provider: req.getProvider(),
+                custom: req.getCustom(),
+                id: req.getImportid(),
+                transforms,
+            } as pulumi.runtime.MockResourceArgs);
+            const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+            const state = (containsLiveValues(result.state) ? await rpc.serializeProperties("", result.state) : withoutUndefined(result.state)) as Record<string, unknown>;
+            monitor.resources.set(urn, { urn, id: result.id ?? null, state });
+
+            const propertyDependencies: Record<string, string[]> = {};
+            req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+                propertyDependencies[key] = deps.getUrnsList();
+            });
+            const secretInputs: string[] = [];
+            const record: RegisteredResource = {
+                urn,
+                type: req.getType(),
+                name: req.getName(),
+                custom: req.getCustom(),
+                parent: req.getParent() || undefined,
+                provider: req.getProvider() || undefined,
+                inputs: plainProperties(wire, "", secretInputs) as Record<string, any>,
+                secretInputs,
+                outputs: plainProperties(state) as Record<string, any>,
+                dependencies: req.getDependenciesList(),
+                propertyDependencies,
+                options: {
+                    ignoreChanges: req.getIgnorechangesList(),
+                    protect: Boolean(req.getProtect?.()),
+                    deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
+                    replaceOnChanges: req.getReplaceonchangesList(),
+                },
+            };
+            resources.push(record);
+            byUrn.set(urn, record);
+            return {
+                getUrn: () => urn,
+                getId: () => result.id || "",
+                getObject: () => ({ toJavaScript: () => state }),
+                getPropertydependenciesMap: () => undefined,
+                getResult: () => 0, // Result.SUCCESS
+                getUnknown: () => false,
+            };
+        })().then((resp) => callback(null, resp), (err) => callback(err, undefined));
     };
     const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
     monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {

@@ -35,17 +35,22 @@ export function listStacks(projectDir: string): string[] {
         .sort();
 }
 
+/**
+ * The values the CLI passes for a stack's config. `reveal` stands in for decryption: it turns a
+ * `secure:` ciphertext into the plaintext the program sees (the placeholder when not given).
+ */
 export function configValues(
     project: string,
     stack: string,
     stackConfig: Record<string, unknown>,
     declarations: Record<string, unknown> = {},
+    reveal: (ciphertext: string) => string = () => SECRET_PLACEHOLDER,
 ): StackConfigValues {
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
     const qualify = (key: string) => (key.includes(":") ? key : `${project}:${key}`);
     for (const [key, raw] of Object.entries(stackConfig)) {
-        const { value, secret } = plain(raw);
+        const { value, secret } = plain(raw, reveal);
         values[qualify(key)] = typeof value === "string" ? value : JSON.stringify(value);
         if (secret) secretKeys.push(qualify(key));
     }
@@ -58,22 +63,22 @@ export function configValues(
     return { project, stack, values, secretKeys };
 }
 
-/** Replaces `{secure: …}` with the placeholder, reporting whether any was found. */
-function plain(value: unknown): { value: unknown; secret: boolean } {
+/** Replaces `{secure: …}` with what `reveal` makes of it, reporting whether any was found. */
+function plain(value: unknown, reveal: (ciphertext: string) => string): { value: unknown; secret: boolean } {
     if (value && typeof value === "object" && !Array.isArray(value)) {
         const obj = value as Record<string, unknown>;
-        if (Object.keys(obj).length === 1 && typeof obj.secure === "string") return { value: SECRET_PLACEHOLDER, secret: true };
+        if (Object.keys(obj).length === 1 && typeof obj.secure === "string") return { value: reveal(obj.secure), secret: true };
         let secret = false;
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(obj)) {
-            const p = plain(v);
+            const p = plain(v, reveal);
             out[k] = p.value;
             secret ||= p.secret;
         }
         return { value: out, secret };
     }
     if (Array.isArray(value)) {
-        const items = value.map(plain);
+        const items = value.map((v) => plain(v, reveal));
         return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
     }
     return { value, secret: false };

@@ -17,6 +17,8 @@ export interface RegisteredResource {
     provider?: string;
     /** The inputs the program passed (what an analyzer sees as `props` during preview). */
     inputs: Record<string, any>;
+    /** Paths of the inputs that were secret on the wire (`containerDefinitions`, `tags.x`). */
+    secretInputs?: string[];
     /** The state the mock provider returned (inputs plus ids, ARNs, computed outputs). */
     outputs: Record<string, any>;
     /** URNs of every resource this one depends on. */

@@ -64,6 +64,40 @@ describe("config model", () => {
         assert.equal(problems.length, 6, problems.join("\n"));
     });
 
+    it("reports cross-field problems together with field problems (a fraction does not hide them)", () => {
+        const problems = problemsOf({
+            testListenerPort: 443,
+            fargateWeight: 0,
+            fargateSpotWeight: 0,
+            services: [
+                { ...service("web"), desiredCount: 1.5, memory: 4096 },
+                { name: "web", image: "example/web:2", helthCheck: { path: "/h" } },
+            ],
+        });
+        for (const key of ["testListenerPort", "fargateWeight", "services[0].desiredCount", "services[0].memory", "services[1].name", "services[1].helthCheck", "services[1].healthCheck"])
+            assert.ok(problems.some((p) => p.startsWith(`ecs-deploy:${key}:`)), `${key} not named in:\n${problems.join("\n")}`);
+    });
+
+    it("refuses repeated list entries that AWS would reject as duplicates", () => {
+        const problems = problemsOf({ alertEmails: ["ops@example.com", "OPS@example.com"], allowedCidrs: ["10.0.0.0/8", "10.0.0.0/8"], services: [service("web")] });
+        assert.ok(problems.includes('ecs-deploy:alertEmails[1]: expected no repeated entries (alertEmails[0] has it too), got "OPS@example.com"'), problems.join("\n"));
+        assert.ok(problems.some((p) => p.startsWith("ecs-deploy:allowedCidrs[1]: expected no repeated entries")), problems.join("\n"));
+    });
+
+    it("says what an environment variable name must look like", () => {
+        const problems = problemsOf({ services: [service("web", { environment: { "1BAD": "x" } })] });
+        assert.deepEqual(problems, ['ecs-deploy:services[0].environment.1BAD: expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*), got "1BAD"']);
+    });
+
+    it("derives the health-check timeout and alarm datapoints from a shorter interval or evaluation window", () => {
+        const web = parseWith({ services: [service("web", { healthCheck: { path: "/h", intervalSeconds: 5 }, alarms: { evaluationPeriods: 1 } })] }).services[0];
+        assert.equal(web.healthCheck.timeoutSeconds, 4);
+        assert.equal(web.alarms.datapointsToAlarm, 1);
+        const defaults = parseWith({ services: [service("web")] }).services[0];
+        assert.equal(defaults.healthCheck.timeoutSeconds, 5);
+        assert.equal(defaults.alarms.datapointsToAlarm, 2);
+    });
+
     it("refuses unknown keys and suggests the intended one", () => {
         const problems = problemsOf({ natgateways: "single", services: [{ ...service("web"), helthCheck: {} }] });
         assert.ok(problems.some((p) => p.startsWith("ecs-deploy:natgateways: expected a known key") && p.includes('"natGateways"')), problems.join("\n"));
