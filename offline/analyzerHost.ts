@@ -11,7 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
-import { PROJECT_DIR } from "./engine";
+import { PROJECT_DIR } from "./paths";
 import { loadPolicyPackConfig, reconcilePolicyConfig, toStruct } from "./policyRunner";
 
 export const PACK_DIR = path.join(PROJECT_DIR, "policies");

@@ -3,12 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import * as state from "@pulumi/pulumi/runtime/state";
+import { PROGRAM, PROJECT_DIR } from "./paths";
 import { AwsMocks, DEFAULT_ACCOUNT, type MockAccount } from "./mocks";
 import { readStackConfig, type StackConfigValues } from "./stackFiles";
 import type { RegisteredResource } from "./types";
 
-export const PROJECT_DIR = path.resolve(__dirname, "..");
-export const PROGRAM = path.join(PROJECT_DIR, "index.ts");
+export { PROGRAM, PROJECT_DIR } from "./paths";
 
 export interface RunOptions {
     /** Stack name: reads `Pulumi.<stack>.yaml` unless `config` is given. */
@@ -116,7 +116,7 @@ async function run(opts: RunOptions): Promise<RunResult> {
     const byUrn = new Map<string, RegisteredResource>();
     answerRegistrations(settings.getMonitor() as any, mocks, resources, byUrn);
 
-    const program = opts.program ?? (() => loadFresh(path.join(projectDir, "index.ts")));
+    const program = opts.program ?? (() => loadFresh(opts.projectDir ? path.join(opts.projectDir, "index.ts") : PROGRAM));
     let error: Error | undefined;
     let raw: Record<string, unknown> = {};
     const restore = process.env.OFFLINE_STACK_TRACES ? () => undefined : withoutDebugTraces();

@@ -25,6 +25,7 @@ import * as path from "path";
 import type { EnforcementLevel, Policies, PolicyPackArgs } from "@pulumi/policy";
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import { PACK_NAME, packArgs } from "../policies/pack";
+import { PROJECT_DIR } from "./paths";
 import type { RegisteredResource } from "./types";
 
 /** The sentinel the engine sends for a value unknown during preview (any type). */
@@ -442,7 +443,7 @@ function configure(policy: AnyPolicy, cfg: ReconciledPolicyConfig, stackTags: Re
 
 function packVersion(): string {
     try {
-        const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "policies", "package.json"), "utf8")) as { version?: string };
+        const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "policies", "package.json"), "utf8")) as { version?: string };
         return pkg.version ?? "0.0.0";
     } catch {
         return "0.0.0";
