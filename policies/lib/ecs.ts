@@ -3,7 +3,7 @@
  * CodeDeploy deployment group manages which ECS service.
  */
 import { StackIndex, StackResource } from "./graph";
-import { asString, get, items, path, Tri, triSome, Unknown, UNKNOWN, upperOrUndefined } from "./safe";
+import { asBool, asObject, asString, get, items, path, Tri, triSome, Unknown, UNKNOWN, upperOrUndefined } from "./safe";
 
 /** `deploymentController.type`; omitted means `ECS`. UNKNOWN when not known yet. */
 export function controllerOf(props: unknown): string | Unknown {
@@ -21,6 +21,27 @@ export function strategyOf(props: unknown): string | Unknown {
     const s = upperOrUndefined(path(props, "deploymentConfiguration", "strategy"));
     if (s === UNKNOWN) return UNKNOWN;
     return s === undefined || s === "" ? "ROLLING" : s;
+}
+
+/**
+ * The service's load balancer entries: the objects in `loadBalancers`, and its unknown elements (an
+ * element that exists is an entry, whatever it turns out to hold). Any other value is no load
+ * balancer: the provider refuses it. UNKNOWN when the whole list is.
+ */
+export function loadBalancerEntries(props: unknown): unknown[] | Unknown {
+    const lbs = items(get(props, "loadBalancers"));
+    if (lbs === UNKNOWN) return UNKNOWN;
+    return lbs.filter((lb) => lb === UNKNOWN || asObject(lb) !== undefined);
+}
+
+/**
+ * Does a list of CloudWatch alarm names name at least one alarm? A non-blank string does, and so
+ * does an unknown element (it will hold a name). UNKNOWN when the whole list is.
+ */
+export function namesAnAlarm(list: unknown): Tri {
+    const names = items(list);
+    if (names === UNKNOWN) return UNKNOWN;
+    return names.some((a) => a === UNKNOWN || (typeof a === "string" && a.trim() !== ""));
 }
 
 /** ECS native blue/green family (traffic shifting with a bake time). */
@@ -134,9 +155,9 @@ export function autoRollbackIncludes(dgProps: unknown, event: string): Tri {
     const arc = get(dgProps, "autoRollbackConfiguration");
     if (arc === UNKNOWN) return UNKNOWN;
     if (arc === undefined || arc === null) return false;
-    const enabled = get(arc, "enabled");
+    const enabled = asBool(get(arc, "enabled"));
     if (enabled === UNKNOWN) return UNKNOWN;
-    if (enabled !== true && enabled !== "true") return false;
+    if (enabled !== true) return false;
     const events = items(get(arc, "events"));
     if (events === UNKNOWN) return UNKNOWN;
     return triSome(events, (e) => {

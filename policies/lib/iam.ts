@@ -136,8 +136,9 @@ export function conditionPins(stmt: unknown): Tri {
             const vals = items(get(block, k));
             if (vals === UNKNOWN) return UNKNOWN;
             if (vals.length === 0) return false;
-            if (vals.some((x) => x === UNKNOWN)) return UNKNOWN;
-            return vals.every(pinningValue);
+            // one known value that does not pin lets anyone in, whatever the unknown ones hold
+            if (vals.some((x) => x !== UNKNOWN && !pinningValue(x))) return false;
+            return vals.some((x) => x === UNKNOWN) ? UNKNOWN : true;
         });
     });
 }

@@ -27,6 +27,16 @@ export function undecided(message: string, urn?: string): Finding {
     return urn === undefined ? { message, undecided: true } : { message, urn, undecided: true };
 }
 
+/**
+ * Findings of a rule whose subject is not certain yet: while `applies` is unknown, what would be a
+ * violation is only undecided, so a rule never rejects on a value that is unknown during preview.
+ * `condition` says what the findings depend on, and what is unknown about it.
+ */
+export function undecidedUnless(applies: boolean | typeof UNKNOWN, condition: string, findings: Finding[]): Finding[] {
+    if (applies !== UNKNOWN) return findings;
+    return findings.map((f) => (f.undecided || f.internal ? f : undecided(`${f.message} (Only if ${condition}.)`, f.urn)));
+}
+
 /** Resolved policy configuration (schema defaults applied, wrong types replaced by defaults). */
 export type RuleConfig = Readonly<Record<string, unknown>>;
 

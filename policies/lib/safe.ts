@@ -141,12 +141,18 @@ export function asBool(v: unknown): boolean | Unknown | undefined {
     return undefined;
 }
 
-/** Finite numbers, plus numeric strings (e.g. `bakeTimeInMinutes` is a string in @pulumi/aws). */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Finite numbers, plus strings in decimal notation (e.g. `bakeTimeInMinutes` is a string in
+ * @pulumi/aws), as Terraform's string-to-number conversion reads them: JavaScript's `Number` would
+ * also read "0x3c" as 60, which no provider does.
+ */
 export function asNumber(v: unknown): number | Unknown | undefined {
     const r = raw(v);
     if (r === UNKNOWN) return UNKNOWN;
     if (typeof r === "number") return Number.isFinite(r) ? r : undefined;
-    if (typeof r === "string" && r.trim() !== "") {
+    if (typeof r === "string" && DECIMAL.test(r.trim())) {
         const n = Number(r);
         return Number.isFinite(n) ? n : undefined;
     }

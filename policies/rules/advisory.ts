@@ -3,12 +3,12 @@
  * the policy pack config.
  *
  * - `ecs-health-check-grace-period`: services behind a load balancer set healthCheckGracePeriodSeconds > 0.
- * - `ecs-rolling-alarm-rollback`: rolling services (ECS controller, no BLUE_GREEN) also roll back on alarms.
+ * - `ecs-rolling-alarm-rollback`: rolling services (ECS controller, ROLLING strategy) also roll back on alarms.
  * - `ecs-blue-green-bake-time`: ECS native blue/green has a bake time and an alternate target group per load balancer.
  * - `test-listener-not-public` (stack): a test listener's security group is not open to 0.0.0.0/0 or ::/0.
  */
 import { StackIndex, StackResource } from "../lib/graph";
-import { controllerOf, isNativeBlueGreen, strategyOf } from "../lib/ecs";
+import { controllerOf, isNativeBlueGreen, loadBalancerEntries, namesAnAlarm, strategyOf } from "../lib/ecs";
 import { commonConfigProperties, configNumbers, Finding, ResourceContext, undecided, violation } from "../lib/rule";
 import { asArray, asBool, asNumber, asString, get, items, path, Tri, triOr, triSome, UNKNOWN, upperOrUndefined } from "../lib/safe";
 import { resourcePolicy, StackContext, stackPolicy } from "../lib/wiring";
@@ -25,7 +25,7 @@ function svc(ctx: ResourceContext): string {
 // ---------------------------------------------------------------------------------------------
 
 export function checkHealthCheckGracePeriod(props: unknown, ctx: ResourceContext): Finding[] {
-    const lbs = items(get(props, "loadBalancers"));
+    const lbs = loadBalancerEntries(props);
     if (lbs === UNKNOWN) return [undecided(`${svc(ctx)}: loadBalancers is unknown.`)];
     if (lbs.length === 0) return [];
     const g = asNumber(get(props, "healthCheckGracePeriodSeconds"));
@@ -56,7 +56,8 @@ export function checkRollingAlarmRollback(props: unknown, ctx: ResourceContext):
     if (controller !== "ECS") return [];
     const strategy = strategyOf(props);
     if (strategy === UNKNOWN) return [undecided(`${svc(ctx)}: deploymentConfiguration.strategy is unknown.`)];
-    if (strategy === "BLUE_GREEN") return [];
+    // BLUE_GREEN, LINEAR and CANARY are ecs-blue-green-bake-time's business
+    if (strategy !== "ROLLING") return [];
     const alarms = get(props, "alarms");
     if (alarms === UNKNOWN) return [undecided(`${svc(ctx)}: alarms is unknown.`)];
     const fix = "Set `alarms: { alarmNames: [<alarms on 5xx rate / latency>], enable: true, rollback: true }`.";
@@ -66,21 +67,22 @@ export function checkRollingAlarmRollback(props: unknown, ctx: ResourceContext):
     }
     const enable = asBool(get(alarms, "enable"));
     const rollback = asBool(get(alarms, "rollback"));
-    const names = items(get(alarms, "alarmNames"));
-    if (enable === UNKNOWN || rollback === UNKNOWN || names === UNKNOWN) {
+    const named = namesAnAlarm(get(alarms, "alarmNames"));
+    // what is known to be wrong is reported even next to an unknown
+    const problems: string[] = [];
+    if (enable !== true && enable !== UNKNOWN) problems.push("alarms.enable is not true");
+    if (rollback !== true && rollback !== UNKNOWN) problems.push("alarms.rollback is not true");
+    if (named === false) problems.push("alarms.alarmNames is empty (no non-blank alarm name)");
+    if (problems.length > 0) return [violation(`${svc(ctx)} (rolling deployment): ${problems.join(", ")}. ${fix}`)];
+    if (enable === UNKNOWN || rollback === UNKNOWN || named === UNKNOWN) {
         return [undecided(`${svc(ctx)}: alarms.enable/rollback/alarmNames is unknown.`)];
     }
-    const problems: string[] = [];
-    if (enable !== true) problems.push("alarms.enable is not true");
-    if (rollback !== true) problems.push("alarms.rollback is not true");
-    if (names.length === 0) problems.push("alarms.alarmNames is empty");
-    if (problems.length === 0) return [];
-    return [violation(`${svc(ctx)} (rolling deployment): ${problems.join(", ")}. ${fix}`)];
+    return [];
 }
 
 export const ecsRollingAlarmRollback = resourcePolicy({
     name: ROLLING_ALARMS_POLICY,
-    description: "Rolling ECS services (ECS controller, no BLUE_GREEN strategy) should also roll back on CloudWatch alarms: " +
+    description: "Rolling ECS services (ECS controller, ROLLING strategy — the default) should also roll back on CloudWatch alarms: " +
         "set `alarms: { alarmNames: [...], enable: true, rollback: true }`.",
     enforcementLevel: "advisory",
     severity: "low",
@@ -107,13 +109,13 @@ export function checkBlueGreenBakeTime(props: unknown, ctx: ResourceContext): Fi
             `(${bake === undefined ? "not set" : `${bake} minutes`}): the old version is dropped before alarms can react. ` +
             "Set `deploymentConfiguration.bakeTimeInMinutes` (e.g. \"10\")."));
     }
-    const lbs = items(get(props, "loadBalancers"));
+    const lbs = loadBalancerEntries(props);
     if (lbs === UNKNOWN) out.push(undecided(`${svc(ctx)}: loadBalancers is unknown.`));
     else {
         lbs.forEach((lb, i) => {
             const alt = path(lb, "advancedConfiguration", "alternateTargetGroupArn");
             if (alt === UNKNOWN) return; // an unknown ARN is still an ARN being set
-            if (typeof alt !== "string" || alt === "") {
+            if (typeof alt !== "string" || alt.trim() === "") {
                 const tg = asString(get(lb, "targetGroupArn"));
                 out.push(violation(`${svc(ctx)} uses ECS native ${strategy} deployments but load balancer #${i}` +
                     `${typeof tg === "string" ? ` (${tg})` : ""} has no \`advancedConfiguration.alternateTargetGroupArn\`: ` +

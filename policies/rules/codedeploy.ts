@@ -7,9 +7,9 @@
  * - `codedeploy-termination-wait` (advisory): blue tasks are kept long enough for a manual rollback.
  */
 import { StackResource } from "../lib/graph";
-import { autoRollbackIncludes, displayName, hasEcsService } from "../lib/ecs";
-import { commonConfigProperties, configNumber, Finding, ResourceContext, undecided, violation } from "../lib/rule";
-import { asNumber, asString, get, items, path, UNKNOWN, upperOrUndefined } from "../lib/safe";
+import { autoRollbackIncludes, displayName, hasEcsService, namesAnAlarm } from "../lib/ecs";
+import { commonConfigProperties, configNumber, Finding, ResourceContext, undecided, undecidedUnless, violation } from "../lib/rule";
+import { asBool, asNumber, asString, get, path, UNKNOWN, upperOrUndefined } from "../lib/safe";
 import { hybridPolicy, resourcePolicy, StackContext } from "../lib/wiring";
 
 export const ALARMS_POLICY = "codedeploy-requires-alarms";
@@ -30,14 +30,14 @@ export function deploymentGroupAlarmFindings(props: unknown, who: string, urn?: 
         out.push(violation(`${who} has no alarmConfiguration, so no CloudWatch alarm can stop a bad ECS deployment. ` +
             "Set `alarmConfiguration: { enabled: true, alarms: [<alarm names>] }` (e.g. target 5xx rate, latency).", urn));
     } else {
-        const enabled = get(ac, "enabled");
-        const alarms = items(get(ac, "alarms"));
+        const enabled = asBool(get(ac, "enabled"));
+        const named = namesAnAlarm(get(ac, "alarms"));
         if (enabled === UNKNOWN) out.push(undecided(`${who}: alarmConfiguration.enabled is unknown.`, urn));
-        else if (enabled !== true && enabled !== "true") {
+        else if (enabled !== true) {
             out.push(violation(`${who}: alarmConfiguration is not enabled. Set \`alarmConfiguration.enabled: true\`.`, urn));
         }
-        if (alarms === UNKNOWN) out.push(undecided(`${who}: alarmConfiguration.alarms is unknown.`, urn));
-        else if (alarms.filter((a) => a === UNKNOWN || (typeof a === "string" && a.trim() !== "")).length === 0) {
+        if (named === UNKNOWN) out.push(undecided(`${who}: alarmConfiguration.alarms is unknown.`, urn));
+        else if (!named) {
             out.push(violation(`${who}: alarmConfiguration lists no alarms. Add at least one CloudWatch alarm name to ` +
                 "`alarmConfiguration.alarms`.", urn));
         }
@@ -53,8 +53,10 @@ export function deploymentGroupAlarmFindings(props: unknown, who: string, urn?: 
 
 /** Resource part of `codedeploy-requires-alarms`: deployment groups that have `ecsService`. */
 export function checkDeploymentGroupAlarms(props: unknown, ctx: ResourceContext): Finding[] {
-    if (hasEcsService(props) === false) return [];
-    return deploymentGroupAlarmFindings(props, dgLabel(ctx, props));
+    const ecs = hasEcsService(props);
+    if (ecs === false) return [];
+    // An unknown ecsService may resolve to none: the group would then not be this part's business.
+    return undecidedUnless(ecs, "the group deploys to ECS: its ecsService is unknown", deploymentGroupAlarmFindings(props, dgLabel(ctx, props)));
 }
 
 /**
@@ -98,7 +100,12 @@ export const codedeployRequiresAlarms = hybridPolicy({
 
 /** `codedeploy-termination-wait` (advisory). */
 export function checkTerminationWait(props: unknown, ctx: ResourceContext): Finding[] {
-    if (hasEcsService(props) === false) return [];
+    const ecs = hasEcsService(props);
+    if (ecs === false) return [];
+    return undecidedUnless(ecs, "the group deploys to ECS: its ecsService is unknown", terminationWaitFindings(props, ctx));
+}
+
+function terminationWaitFindings(props: unknown, ctx: ResourceContext): Finding[] {
     const min = configNumber(ctx.config, "minimumTerminationWaitMinutes", 5);
     const who = dgLabel(ctx, props);
     const term = path(props, "blueGreenDeploymentConfig", "terminateBlueInstancesOnDeploymentSuccess");

@@ -52,25 +52,16 @@ export function checkServiceRollback(props: unknown, ctx: ResourceContext): Find
     }
     const enable = asBool(get(cb, "enable"));
     const rollback = asBool(get(cb, "rollback"));
-    const out: Finding[] = [];
-    if (enable === UNKNOWN || rollback === UNKNOWN) {
-        if (enable === false) {
-            out.push(violation(`${who} (ECS controller) has its deployment circuit breaker disabled. ${CB_FIX}${alarmNote}`));
-        } else if (rollback === false) {
-            out.push(violation(`${who} (ECS controller): the circuit breaker stops a failing deployment but does not roll it back. ` +
-                "Set `deploymentCircuitBreaker.rollback: true`."));
-        } else {
-            out.push(undecided(`${who}: deploymentCircuitBreaker.enable/rollback is unknown.`));
-        }
-        return out;
+    // what is known to be wrong is reported even next to an unknown
+    if (enable !== true && enable !== UNKNOWN) {
+        return [violation(`${who} (ECS controller) has its deployment circuit breaker disabled (enable is ${enable === false ? "false" : "not set"}). ${CB_FIX}${alarmNote}`)];
     }
-    if (enable !== true) {
-        out.push(violation(`${who} (ECS controller) has its deployment circuit breaker disabled (enable is ${enable === false ? "false" : "not set"}). ${CB_FIX}${alarmNote}`));
-    } else if (rollback !== true) {
-        out.push(violation(`${who} (ECS controller): the circuit breaker stops a failing deployment but does not roll it back ` +
-            `(rollback is ${rollback === false ? "false" : "not set"}). Set \`deploymentCircuitBreaker.rollback: true\`.`));
+    if (rollback !== true && rollback !== UNKNOWN) {
+        return [violation(`${who} (ECS controller): the circuit breaker stops a failing deployment but does not roll it back ` +
+            `(rollback is ${rollback === false ? "false" : "not set"}). Set \`deploymentCircuitBreaker.rollback: true\`.`)];
     }
-    return out;
+    if (enable === UNKNOWN || rollback === UNKNOWN) return [undecided(`${who}: deploymentCircuitBreaker.enable/rollback is unknown.`)];
+    return [];
 }
 
 /**

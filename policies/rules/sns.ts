@@ -24,7 +24,7 @@ export const KMS_POLICY = "sns-eventbridge-topic-kms";
 export function checkTopicPolicyNotPublic(props: unknown, ctx: ResourceContext): Finding[] {
     const who = isKind(ctx.type, "snsTopic") ? `SNS topic '${ctx.name}' (policy)` : `SNS topic policy '${ctx.name}'`;
     const found = publicStatements(get(props, "policy"));
-    if (found === UNKNOWN) return [undecided(`${who}: the policy document is unknown.`)];
+    if (found === UNKNOWN) return [undecided(`${who}: the policy document, or a part of it that decides whether it allows everyone, is unknown.`)];
     if (found === PARSE_ERROR) {
         return [undecided(`${who}: the policy is not valid JSON and could not be checked (AWS will reject it).`)];
     }

@@ -7,7 +7,7 @@
  *
  * Both look at `aws:lb/targetGroup:TargetGroup`, `aws:alb/targetGroup:TargetGroup` and the legacy aliases.
  */
-import { commonConfigProperties, configStrings, Finding, ResourceContext, undecided, violation } from "../lib/rule";
+import { commonConfigProperties, configStrings, Finding, ResourceContext, undecided, undecidedUnless, violation } from "../lib/rule";
 import { asBool, asString, get, Tri, UNKNOWN, upperOrUndefined } from "../lib/safe";
 import { resourcePolicy } from "../lib/wiring";
 
@@ -16,14 +16,16 @@ export const DEDICATED_PATH_POLICY = "target-group-dedicated-health-path";
 
 /**
  * Is this an HTTP(S) target group? Protocol HTTP/HTTPS → yes; TCP, TLS, UDP, TCP_UDP, GENEVE → no;
- * `targetType: lambda` → no; protocol omitted on a non-lambda target group → yes (the API requires
- * one for instance/ip targets; treated as HTTP).
+ * `targetType: lambda` → no, whatever the protocol says (it does not apply to lambda targets);
+ * protocol omitted on a non-lambda target group → yes (the API requires one for instance/ip
+ * targets; treated as HTTP).
  */
 export function isHttpTargetGroup(props: unknown): Tri {
     const targetType = upperOrUndefined(get(props, "targetType"));
     const protocol = upperOrUndefined(get(props, "protocol"));
     if (targetType === "LAMBDA") return false;
-    if (protocol === "HTTP" || protocol === "HTTPS") return true;
+    // an unknown target type may still turn out to be lambda
+    if (protocol === "HTTP" || protocol === "HTTPS") return targetType === UNKNOWN ? UNKNOWN : true;
     if (typeof protocol === "string" && protocol !== "") return false;
     if (protocol === UNKNOWN || targetType === UNKNOWN) return UNKNOWN;
     return true;
@@ -79,7 +81,14 @@ export const targetGroupHealthCheckPath = resourcePolicy({
 export function checkDedicatedHealthPath(props: unknown, ctx: ResourceContext): Finding[] {
     if (isHttpTargetGroup(props) !== true) return [];
     const hc = get(props, "healthCheck");
-    if (asBool(get(hc, "enabled")) === false) return [];
+    const enabled = asBool(get(hc, "enabled"));
+    if (enabled === false) return [];
+    // a disabled health check probes no path at all
+    return undecidedUnless(enabled === UNKNOWN ? UNKNOWN : true, "the health check is enabled: healthCheck.enabled is unknown",
+        dedicatedPathFindings(hc, ctx));
+}
+
+function dedicatedPathFindings(hc: unknown, ctx: ResourceContext): Finding[] {
     const p = asString(get(hc, "path"));
     if (p === UNKNOWN) return [undecided(`${tgLabel(ctx)}: healthCheck.path is unknown.`)];
     if (typeof p !== "string" || p === "") return []; // target-group-health-check-path reports that

@@ -18,6 +18,14 @@ describe("ecs-health-check-grace-period", () => {
         assert.deepStrictEqual(checkHealthCheckGracePeriod({ loadBalancers: [] }, ctx), []);
         assert.ok(checkHealthCheckGracePeriod({ loadBalancers: lb, healthCheckGracePeriodSeconds: U }, ctx)[0].undecided);
     });
+    it("counts load balancer entries, not whatever loadBalancers holds", () => {
+        for (const loadBalancers of [" ", 0, false, [42], [null, ""]]) {
+            assert.deepStrictEqual(checkHealthCheckGracePeriod({ loadBalancers }, ctx), [], JSON.stringify(loadBalancers));
+        }
+        assert.strictEqual(checkHealthCheckGracePeriod({ loadBalancers: lb[0] }, ctx).length, 1, "a lone entry");
+        assert.strictEqual(checkHealthCheckGracePeriod({ loadBalancers: [U] }, ctx).length, 1, "an unknown element is still an entry");
+        assert.strictEqual(checkHealthCheckGracePeriod({ loadBalancers: lb, healthCheckGracePeriodSeconds: "0x3c" }, ctx).length, 1, "decimal only");
+    });
 });
 
 describe("ecs-rolling-alarm-rollback", () => {
@@ -27,8 +35,18 @@ describe("ecs-rolling-alarm-rollback", () => {
         assert.match(checkRollingAlarmRollback({ alarms: { alarmNames: [], enable: true, rollback: true } }, ctx)[0].message, /alarmNames is empty/);
         assert.deepStrictEqual(checkRollingAlarmRollback({ alarms: { alarmNames: ["a"], enable: true, rollback: true } }, ctx), []);
     });
+    it("wants a non-blank alarm name, and reports what is known wrong next to an unknown", () => {
+        for (const alarmNames of [[null], [""], ["  "], [42]]) {
+            assert.match(checkRollingAlarmRollback({ alarms: { alarmNames, enable: true, rollback: true } }, ctx)[0].message, /alarmNames is empty/, JSON.stringify(alarmNames));
+        }
+        assert.deepStrictEqual(checkRollingAlarmRollback({ alarms: { alarmNames: [U], enable: true, rollback: true } }, ctx), []);
+        const f = checkRollingAlarmRollback({ alarms: { alarmNames: U, enable: false, rollback: true } }, ctx);
+        assert.ok(f.length === 1 && !f[0].undecided && /alarms.enable is not true/.test(f[0].message), JSON.stringify(f));
+    });
     it("skips blue/green and CODE_DEPLOY services", () => {
-        assert.deepStrictEqual(checkRollingAlarmRollback({ deploymentConfiguration: { strategy: "BLUE_GREEN" } }, ctx), []);
+        for (const strategy of ["BLUE_GREEN", "LINEAR", "CANARY", "canary"]) {
+            assert.deepStrictEqual(checkRollingAlarmRollback({ deploymentConfiguration: { strategy } }, ctx), [], strategy);
+        }
         assert.deepStrictEqual(checkRollingAlarmRollback({ deploymentController: { type: "CODE_DEPLOY" } }, ctx), []);
         assert.strictEqual(checkRollingAlarmRollback({ deploymentConfiguration: { strategy: "ROLLING" } }, ctx).length, 1);
         assert.ok(checkRollingAlarmRollback({ alarms: U }, ctx)[0].undecided);
@@ -43,6 +61,12 @@ describe("ecs-blue-green-bake-time", () => {
         assert.match(checkBlueGreenBakeTime({ deploymentConfiguration: { strategy: "BLUE_GREEN" }, loadBalancers: [adv] }, ctx)[0].message, /bake time/);
         assert.match(checkBlueGreenBakeTime(bg({ loadBalancers: [adv, lb[0]] }), ctx)[0].message, /load balancer #1/);
         assert.strictEqual(checkBlueGreenBakeTime({ deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: "0" } }, ctx).length, 1);
+        assert.strictEqual(checkBlueGreenBakeTime({ deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: "0x3c" } }, ctx).length, 1, "decimal only");
+    });
+    it("wants a non-blank alternate target group, on load balancer entries only", () => {
+        const blank = { ...adv, advancedConfiguration: { ...adv.advancedConfiguration, alternateTargetGroupArn: "  " } };
+        assert.match(checkBlueGreenBakeTime(bg({ loadBalancers: [blank] }), ctx)[0].message, /alternateTargetGroupArn/);
+        assert.deepStrictEqual(checkBlueGreenBakeTime(bg({ loadBalancers: [adv, 42, null, []] }), ctx), []);
     });
     it("skips rolling services; unknown ARNs count as set", () => {
         assert.deepStrictEqual(checkBlueGreenBakeTime({ loadBalancers: lb }, ctx), []);

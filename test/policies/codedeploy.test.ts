@@ -46,6 +46,18 @@ describe("codedeploy-requires-alarms", () => {
         // an unknown alarm name is still an alarm
         assert.deepStrictEqual(checkDeploymentGroupAlarms({ ...good, alarmConfiguration: { enabled: true, alarms: [U] } }, ctx()), []);
     });
+    it("only leaves notes while ecsService is unknown: the group may not deploy to ECS", () => {
+        const f = checkDeploymentGroupAlarms({ deploymentGroupName: "dg", ecsService: U }, ctx());
+        assert.strictEqual(f.length, 2);
+        assert.ok(f.every((x) => x.undecided), JSON.stringify(f));
+        assert.match(f[0].message, /Only if the group deploys to ECS/);
+    });
+    it("reads booleans spelled as strings alike for both settings", () => {
+        const spelled = { ...good, alarmConfiguration: { enabled: "TRUE", alarms: ["a"] }, autoRollbackConfiguration: { enabled: " true ", events: ["DEPLOYMENT_STOP_ON_ALARM"] } };
+        assert.deepStrictEqual(checkDeploymentGroupAlarms(spelled, ctx()), []);
+        const off = { ...good, alarmConfiguration: { enabled: "False", alarms: ["a"] }, autoRollbackConfiguration: { enabled: "yes", events: ["DEPLOYMENT_STOP_ON_ALARM"] } };
+        assert.strictEqual(checkDeploymentGroupAlarms(off, ctx()).length, 2);
+    });
     it("through the SDK proxy", async () => {
         const rep = await validateResource(codedeployRequiresAlarms, single(DG, "dg", { ...good, alarmConfiguration: { enabled: true, alarms: [] } }));
         assert.strictEqual(rep.violations.length, 1);
@@ -90,6 +102,16 @@ describe("codedeploy-termination-wait (advisory)", () => {
         assert.deepStrictEqual(checkTerminationWait({ ...good, blueGreenDeploymentConfig: { terminateBlueInstancesOnDeploymentSuccess: { action: "KEEP_ALIVE" } } }, ctx()), []);
         assert.deepStrictEqual(checkTerminationWait({ deploymentGroupName: "x" }, ctx()), []);
         assert.ok(checkTerminationWait({ ...good, blueGreenDeploymentConfig: { terminateBlueInstancesOnDeploymentSuccess: { terminationWaitTimeInMinutes: U } } }, ctx())[0].undecided);
+    });
+    it("only leaves a note while ecsService is unknown", () => {
+        const f = checkTerminationWait({ ecsService: U }, ctx());
+        assert.ok(f.length === 1 && f[0].undecided, JSON.stringify(f));
+    });
+    it("reads the wait in decimal only, as the provider does", () => {
+        const wait = (terminationWaitTimeInMinutes: unknown) =>
+            checkTerminationWait({ ...good, blueGreenDeploymentConfig: { terminateBlueInstancesOnDeploymentSuccess: { action: "TERMINATE", terminationWaitTimeInMinutes } } }, ctx());
+        assert.deepStrictEqual(wait(" 10 "), []);
+        assert.strictEqual(wait("0x10").length, 1, "not sixteen minutes");
     });
     it("uses the policy config through the runner", async () => {
         const stack = compliantStack().build(false); // wait is 15

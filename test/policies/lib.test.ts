@@ -33,7 +33,9 @@ describe("lib/safe", () => {
         assert.strictEqual(asBool("true"), true);
         assert.strictEqual(asBool(1), undefined);
         assert.strictEqual(asNumber("10"), 10);
+        assert.strictEqual(asNumber(" 6e1 "), 60);
         assert.strictEqual(asNumber("x"), undefined);
+        for (const notDecimal of ["0x3c", "0b1", "0o7", "1_000", "Infinity", ""]) assert.strictEqual(asNumber(notDecimal), undefined, notDecimal);
         assert.strictEqual(asNumber(U), UNKNOWN);
     });
 });

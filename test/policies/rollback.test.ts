@@ -55,6 +55,12 @@ describe("ecs-service-requires-rollback", () => {
                 assert.strictEqual(f[0].undecided, true, JSON.stringify(props));
             }
         });
+        it("rejects a circuit breaker whose enable is not set, whatever the unknown rollback holds", () => {
+            const f = checkServiceRollback({ deploymentCircuitBreaker: { rollback: U } }, ctx());
+            assert.strictEqual(f.length, 1);
+            assert.ok(!f[0].undecided);
+            assert.match(f[0].message, /enable is not set/);
+        });
         it("still decides what is known next to an unknown", () => {
             const f = checkServiceRollback({ deploymentCircuitBreaker: { enable: U, rollback: false } }, ctx());
             assert.strictEqual(f.length, 1);

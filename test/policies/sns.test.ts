@@ -51,6 +51,14 @@ describe("sns-topic-policy-not-public", () => {
         assert.deepStrictEqual(checkTopicPolicyNotPublic({ policy: doc({ Effect: "Deny", Principal: "*", Action: "sns:Publish" }) }, ctx), []);
         assert.deepStrictEqual(checkTopicPolicyNotPublic({}, ctx), []);
     });
+    it("decides a condition on the values it knows: one that does not pin lets anyone in", () => {
+        const unknownNext = (...values: unknown[]) => checkTopicPolicyNotPublic({ policy: doc(allow("*", { StringEquals: { "aws:SourceAccount": values } })) }, ctx);
+        const open = unknownNext("*", U);
+        assert.strictEqual(open.length, 1);
+        assert.ok(!open[0].undecided, "a violation, whatever the unknown account turns out to be");
+        const pending = unknownNext("123456789012", U);
+        assert.ok(pending.length === 1 && pending[0].undecided, "undecided until the unknown account is known");
+    });
     it("is undecided on an unknown or invalid document", () => {
         assert.ok(checkTopicPolicyNotPublic({ policy: U }, ctx)[0].undecided);
         assert.ok(checkTopicPolicyNotPublic({ policy: "{not json" }, ctx)[0].undecided);

@@ -33,6 +33,7 @@ describe("target-group-health-check-path", () => {
         assert.strictEqual(isHttpTargetGroup({ targetType: "lambda" }), false);
         assert.strictEqual(typeof isHttpTargetGroup({ protocol: U }), "symbol");
         assert.strictEqual(isHttpTargetGroup({ protocol: U, targetType: "lambda" }), false);
+        assert.strictEqual(typeof isHttpTargetGroup({ protocol: "HTTP", targetType: U }), "symbol", "an unknown target type may be lambda");
     });
     it("rejects a disabled check, a missing or relative path", () => {
         assert.match(checkTargetGroupHealthCheck({ protocol: "HTTP", healthCheck: { enabled: false, path: "/health" } }, ctx())[0].message, /disabled/);
@@ -45,7 +46,7 @@ describe("target-group-health-check-path", () => {
         assert.deepStrictEqual(checkTargetGroupHealthCheck({ targetType: "lambda" }, ctx()), []);
     });
     it("is undecided on unknowns", () => {
-        for (const props of [{ protocol: U }, { protocol: "HTTP", healthCheck: U }, { protocol: "HTTP", healthCheck: { path: U } }]) {
+        for (const props of [{ protocol: U }, { protocol: "HTTP", healthCheck: U }, { protocol: "HTTP", healthCheck: { path: U } }, { protocol: "HTTP", targetType: U }]) {
             const f = checkTargetGroupHealthCheck(props, ctx());
             assert.ok(f.length === 1 && f[0].undecided, JSON.stringify(props));
         }
@@ -67,6 +68,11 @@ describe("target-group-dedicated-health-path (advisory)", () => {
         assert.strictEqual(checkDedicatedHealthPath({ protocol: "HTTP", healthCheck: { path: "/" } }, ctx()).length, 1);
         assert.deepStrictEqual(checkDedicatedHealthPath({ protocol: "HTTP", healthCheck: { path: "/health" } }, ctx()), []);
         assert.deepStrictEqual(checkDedicatedHealthPath({ protocol: "TCP", healthCheck: { path: "/" } }, ctx()), []);
+    });
+    it("only leaves a note for `/` while healthCheck.enabled is unknown (a disabled check probes nothing)", () => {
+        const f = checkDedicatedHealthPath({ protocol: "HTTP", healthCheck: { enabled: U, path: "/" } }, ctx());
+        assert.ok(f.length === 1 && f[0].undecided, JSON.stringify(f));
+        assert.deepStrictEqual(checkDedicatedHealthPath({ protocol: "HTTP", healthCheck: { enabled: false, path: "/" } }, ctx()), []);
     });
     it("honours allowedPaths", () => {
         const config = { allowedPaths: ["/healthz"] };

@@ -1,0 +1,430 @@
+/**
+ * Plain reference checks for the resource-level rules of the policy pack, written from the policies'
+ * descriptions and the domain brief, and deliberately independent of `policies/lib` (no `get`,
+ * `asBool`, `controllerOf`...): a property test compares the rules with these.
+ *
+ * Each check is three-valued: "pass", "fail", or "unknown" when the verdict depends on a value that
+ * is unknown during preview. The semantics every check shares, stated once:
+ *
+ * - Unknown: any of the seven Pulumi unknown sentinels, wherever it appears (also inside a parsed
+ *   JSON document). Reading a property of an unknown value is unknown.
+ * - Missing, null and wrongly typed values are "not set": the provider would refuse a wrongly typed
+ *   value, so it never deploys anything the policy would have to trust.
+ * - Booleans: `true`/`false`, and strings that spell them (any case, surrounding blanks). A provider
+ *   either reads such a string as that boolean or refuses it; none reads "TRUE" as false, so reading
+ *   it leniently never passes a resource AWS would run without the setting. "1" and "yes" are not
+ *   booleans.
+ * - Numbers: finite numbers, and strings in decimal notation (surrounding blanks allowed), as
+ *   Terraform's string-to-number conversion reads them: "0x3c" is not sixty.
+ * - Enum values (controller, strategy, protocol, target type, action, events): compared trimmed and
+ *   case-insensitively, for the same reason as booleans.
+ * - Lists: an array's elements; a lone value is a list of one (IAM documents allow both); absent or
+ *   null is empty. An unknown element exists, only its value is unknown.
+ * - Three-valued logic throughout: a known failure decides next to unknowns ("enable: false" fails
+ *   whatever "rollback" is), and while it is unknown whether a rule concerns the resource at all (an
+ *   unknown ecsService, target type, health check switch), what would fail is unknown.
+ */
+
+export type Verdict = "pass" | "fail" | "unknown";
+
+/** The Pulumi unknown sentinels (bool, number, string — what the engine sends —, array, asset, archive, object). */
+export const UNKNOWN_SENTINELS: readonly string[] = [
+    "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+    "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
+    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+    "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+    "030794c1-ac77-496b-92df-f27374a8bd58",
+    "e48ece36-62e2-4504-bad9-02848725956a",
+    "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+];
+
+/** A value the reference cannot know yet (a symbol: a property may well hold the string "unknown"). */
+const UNKNOWN: unique symbol = Symbol("reference.unknown");
+type Unknown = typeof UNKNOWN;
+type Tri = boolean | Unknown;
+
+function isUnknown(v: unknown): boolean {
+    return v === UNKNOWN || (typeof v === "string" && UNKNOWN_SENTINELS.includes(v));
+}
+
+/** True when an unknown sentinel appears anywhere in `v`, also inside a string (a JSON document). */
+export function containsUnknown(v: unknown): boolean {
+    const pending: unknown[] = [v];
+    while (pending.length > 0) {
+        const x = pending.pop();
+        if (typeof x === "string" && UNKNOWN_SENTINELS.some((u) => x.includes(u))) return true;
+        if (Array.isArray(x)) pending.push(...x);
+        else if (x !== null && typeof x === "object") pending.push(...Object.values(x));
+    }
+    return false;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** `o.key` of a plain object; unknown when `o` is; undefined otherwise. */
+function field(o: unknown, key: string): unknown {
+    if (isUnknown(o)) return UNKNOWN;
+    if (!isObject(o) || !Object.prototype.hasOwnProperty.call(o, key)) return undefined;
+    const v = o[key];
+    return isUnknown(v) ? UNKNOWN : v;
+}
+
+function bool(v: unknown): boolean | Unknown | undefined {
+    if (isUnknown(v)) return UNKNOWN;
+    if (typeof v === "boolean") return v;
+    if (typeof v === "string") {
+        const s = v.trim().toLowerCase();
+        if (s === "true") return true;
+        if (s === "false") return false;
+    }
+    return undefined;
+}
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+function num(v: unknown): number | Unknown | undefined {
+    if (isUnknown(v)) return UNKNOWN;
+    if (typeof v === "number") return Number.isFinite(v) ? v : undefined;
+    if (typeof v === "string" && DECIMAL.test(v.trim())) {
+        const n = parseFloat(v.trim());
+        return Number.isFinite(n) ? n : undefined;
+    }
+    return undefined;
+}
+
+/** An enum value, trimmed and upper-cased; "" when blank. */
+function enumValue(v: unknown): string | Unknown | undefined {
+    if (isUnknown(v)) return UNKNOWN;
+    return typeof v === "string" ? v.trim().toUpperCase() : undefined;
+}
+
+function list(v: unknown): unknown[] | Unknown {
+    if (isUnknown(v)) return UNKNOWN;
+    if (v === undefined || v === null) return [];
+    return (Array.isArray(v) ? v : [v]).map((x) => (isUnknown(x) ? UNKNOWN : x));
+}
+
+function and(...values: Tri[]): Tri {
+    if (values.includes(false)) return false;
+    return values.includes(UNKNOWN) ? UNKNOWN : true;
+}
+
+function or(...values: Tri[]): Tri {
+    if (values.includes(true)) return true;
+    return values.includes(UNKNOWN) ? UNKNOWN : false;
+}
+
+function not(v: Tri): Tri {
+    return v === UNKNOWN ? UNKNOWN : !v;
+}
+
+/** The value is (a spelling of) `true`. */
+function isTrue(v: unknown): Tri {
+    const b = bool(v);
+    return b === UNKNOWN ? UNKNOWN : b === true;
+}
+
+function verdict(ok: Tri): Verdict {
+    return ok === UNKNOWN ? "unknown" : ok ? "pass" : "fail";
+}
+
+/** At least one element satisfies `f`. */
+function some<T>(xs: readonly T[] | Unknown, f: (x: T) => Tri): Tri {
+    return xs === UNKNOWN ? UNKNOWN : or(...xs.map(f));
+}
+
+/** Every element satisfies `f`. */
+function every<T>(xs: readonly T[] | Unknown, f: (x: T) => Tri): Tri {
+    return xs === UNKNOWN ? UNKNOWN : and(...xs.map(f));
+}
+
+/** Only a rule whose subject is certain can fail: `applies` unknown turns a failure into unknown. */
+function when(applies: Tri, ok: Tri): Tri {
+    return or(not(applies), ok);
+}
+
+/** A list of alarm names holding at least one non-blank name (an unknown element may be one). */
+function namesAnAlarm(v: unknown): Tri {
+    return some(list(v), (x) => (x === UNKNOWN ? UNKNOWN : typeof x === "string" && x.trim() !== ""));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECS services
+// ---------------------------------------------------------------------------------------------
+
+/** `deploymentController.type`: omitted, blank or not a string means ECS (AWS's default). */
+function controller(props: unknown): string | Unknown {
+    const dc = field(props, "deploymentController");
+    if (dc === UNKNOWN) return UNKNOWN;
+    const type = enumValue(field(dc, "type"));
+    if (type === UNKNOWN) return UNKNOWN;
+    return type === undefined || type === "" ? "ECS" : type;
+}
+
+/** `deploymentConfiguration.strategy`: omitted, blank or not a string means ROLLING (AWS's default). */
+function strategy(props: unknown): string | Unknown {
+    const s = enumValue(field(field(props, "deploymentConfiguration"), "strategy"));
+    if (s === UNKNOWN) return UNKNOWN;
+    return s === undefined || s === "" ? "ROLLING" : s;
+}
+
+function controllerIs(props: unknown, wanted: string): Tri {
+    const c = controller(props);
+    return c === UNKNOWN ? UNKNOWN : c === wanted;
+}
+
+/**
+ * The service's load balancer entries: the objects of `loadBalancers`, and its unknown elements (an
+ * element that exists is an entry, whatever it turns out to hold). Other values are no entry.
+ */
+function loadBalancerEntries(props: unknown): unknown[] | Unknown {
+    const lbs = list(field(props, "loadBalancers"));
+    if (lbs === UNKNOWN) return UNKNOWN;
+    return lbs.filter((x) => x === UNKNOWN || isObject(x));
+}
+
+/**
+ * ecs-service-requires-rollback, resource part: the ECS controller needs a circuit breaker with
+ * enable and rollback; CODE_DEPLOY is left to the stack part; EXTERNAL and unrecognised controllers fail.
+ */
+export function serviceRollback(props: unknown): Verdict {
+    const c = controller(props);
+    if (c === UNKNOWN) return "unknown";
+    if (c === "CODE_DEPLOY") return "pass";
+    if (c !== "ECS") return "fail";
+    const cb = field(props, "deploymentCircuitBreaker");
+    if (cb === UNKNOWN) return "unknown";
+    if (!isObject(cb)) return "fail";
+    return verdict(and(isTrue(field(cb, "enable")), isTrue(field(cb, "rollback"))));
+}
+
+/** circuit-breaker-requires-ecs-controller: an enabled circuit breaker on any controller but ECS fails. */
+export function circuitBreakerController(props: unknown): Verdict {
+    const enabled = isTrue(field(field(props, "deploymentCircuitBreaker"), "enable"));
+    return verdict(not(and(not(controllerIs(props, "ECS")), enabled)));
+}
+
+/** ecs-health-check-grace-period: a service with a load balancer entry needs a grace period > 0. */
+export function healthCheckGracePeriod(props: unknown): Verdict {
+    const lbs = loadBalancerEntries(props);
+    const behindLoadBalancer: Tri = lbs === UNKNOWN ? UNKNOWN : lbs.length > 0;
+    const grace = num(field(props, "healthCheckGracePeriodSeconds"));
+    const ok: Tri = grace === UNKNOWN ? UNKNOWN : grace !== undefined && grace > 0;
+    return verdict(when(behindLoadBalancer, ok));
+}
+
+/**
+ * ecs-rolling-alarm-rollback: a rolling service (ECS controller, ROLLING strategy — the default)
+ * has deployment alarms with enable, rollback and at least one alarm name.
+ */
+export function rollingAlarmRollback(props: unknown): Verdict {
+    const s = strategy(props);
+    const rolling = and(controllerIs(props, "ECS"), s === UNKNOWN ? UNKNOWN : s === "ROLLING");
+    const alarms = field(props, "alarms");
+    let ok: Tri;
+    if (alarms === UNKNOWN) ok = UNKNOWN;
+    else if (!isObject(alarms)) ok = false;
+    else {
+        ok = and(isTrue(field(alarms, "enable")), isTrue(field(alarms, "rollback")), namesAnAlarm(field(alarms, "alarmNames")));
+    }
+    return verdict(when(rolling, ok));
+}
+
+/**
+ * ecs-blue-green-bake-time: ECS native blue/green (BLUE_GREEN, LINEAR, CANARY on the ECS controller)
+ * has a bake time > 0 and an alternate target group on every load balancer entry.
+ */
+export function blueGreenBakeTime(props: unknown): Verdict {
+    const s = strategy(props);
+    const nativeBlueGreen = and(controllerIs(props, "ECS"), s === UNKNOWN ? UNKNOWN : ["BLUE_GREEN", "LINEAR", "CANARY"].includes(s));
+    const bake = num(field(field(props, "deploymentConfiguration"), "bakeTimeInMinutes"));
+    const bakes: Tri = bake === UNKNOWN ? UNKNOWN : bake !== undefined && bake > 0;
+    const alternates = every(loadBalancerEntries(props), (lb): Tri => {
+        const arn = field(field(lb, "advancedConfiguration"), "alternateTargetGroupArn");
+        return arn === UNKNOWN ? UNKNOWN : typeof arn === "string" && arn.trim() !== "";
+    });
+    return verdict(when(nativeBlueGreen, and(bakes, alternates)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// CodeDeploy deployment groups
+// ---------------------------------------------------------------------------------------------
+
+/** The resource parts look at deployment groups with an `ecsService` (any non-null value). */
+function deploysToEcs(props: unknown): Tri {
+    const e = field(props, "ecsService");
+    return e === UNKNOWN ? UNKNOWN : e !== undefined && e !== null;
+}
+
+/** codedeploy-requires-alarms, resource part: enabled alarms naming one, and rollback on DEPLOYMENT_STOP_ON_ALARM. */
+export function deploymentGroupAlarms(props: unknown): Verdict {
+    const ac = field(props, "alarmConfiguration");
+    let alarmsWatch: Tri;
+    if (ac === UNKNOWN) alarmsWatch = UNKNOWN;
+    else if (!isObject(ac)) alarmsWatch = false;
+    else {
+        alarmsWatch = and(isTrue(field(ac, "enabled")), namesAnAlarm(field(ac, "alarms")));
+    }
+    const arc = field(props, "autoRollbackConfiguration");
+    let rollsBackOnAlarm: Tri;
+    if (arc === UNKNOWN) rollsBackOnAlarm = UNKNOWN;
+    else if (!isObject(arc)) rollsBackOnAlarm = false;
+    else {
+        rollsBackOnAlarm = and(isTrue(field(arc, "enabled")),
+            some(list(field(arc, "events")), (e) => (e === UNKNOWN ? UNKNOWN : enumValue(e) === "DEPLOYMENT_STOP_ON_ALARM")));
+    }
+    return verdict(when(deploysToEcs(props), and(alarmsWatch, rollsBackOnAlarm)));
+}
+
+/**
+ * codedeploy-termination-wait: blue tasks are kept (KEEP_ALIVE) or terminated no sooner than
+ * `minimumMinutes` after the switch; an unset wait is 0.
+ */
+export function terminationWait(props: unknown, minimumMinutes = 5): Verdict {
+    const term = field(field(props, "blueGreenDeploymentConfig"), "terminateBlueInstancesOnDeploymentSuccess");
+    const action = enumValue(field(term, "action"));
+    const wait = num(field(term, "terminationWaitTimeInMinutes"));
+    const keepsBlue: Tri = action === UNKNOWN ? UNKNOWN : action === "KEEP_ALIVE";
+    const waitsLongEnough: Tri = wait === UNKNOWN ? UNKNOWN : (wait ?? 0) >= minimumMinutes;
+    return verdict(when(deploysToEcs(props), or(keepsBlue, waitsLongEnough)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Target groups
+// ---------------------------------------------------------------------------------------------
+
+const NON_HTTP_PROTOCOLS = ["TCP", "TLS", "UDP", "TCP_UDP", "GENEVE"];
+
+/**
+ * HTTP/HTTPS target groups are concerned: lambda targets never; a non-HTTP protocol not; HTTP,
+ * HTTPS, and an omitted (or blank, or wrongly typed) protocol on a non-lambda target group are.
+ * Any other protocol string is not HTTP either.
+ */
+function isHttp(props: unknown): Tri {
+    const targetType = enumValue(field(props, "targetType"));
+    const protocol = enumValue(field(props, "protocol"));
+    const lambda: Tri = targetType === UNKNOWN ? UNKNOWN : targetType === "LAMBDA";
+    if (protocol === "HTTP" || protocol === "HTTPS") return not(lambda);
+    if (protocol === UNKNOWN) return lambda === true ? false : UNKNOWN;
+    if (protocol !== undefined && protocol !== "") return false;
+    return not(lambda);
+}
+
+function healthCheckEnabled(hc: unknown): Tri {
+    const enabled = bool(field(hc, "enabled"));
+    return enabled === UNKNOWN ? UNKNOWN : enabled !== false; // AWS's default: enabled
+}
+
+/** target-group-health-check-path: an enabled health check whose path is explicit and starts with "/". */
+export function targetGroupHealthCheck(props: unknown): Verdict {
+    const hc = field(props, "healthCheck");
+    let ok: Tri;
+    if (hc === UNKNOWN) ok = UNKNOWN;
+    else if (!isObject(hc)) ok = false;
+    else {
+        const p = field(hc, "path");
+        const explicitPath: Tri = p === UNKNOWN ? UNKNOWN : typeof p === "string" && p.trim() !== "" && p.startsWith("/");
+        ok = and(healthCheckEnabled(hc), explicitPath);
+    }
+    return verdict(when(isHttp(props), ok));
+}
+
+/**
+ * target-group-dedicated-health-path: an enabled health check does not probe "/" (or, when
+ * `allowedPaths` is configured, probes one of them). A missing path is the other policy's business.
+ */
+export function dedicatedHealthPath(props: unknown, allowedPaths: readonly string[] = []): Verdict {
+    const hc = field(props, "healthCheck");
+    const p = field(hc, "path");
+    let dedicated: Tri;
+    if (p === UNKNOWN) dedicated = UNKNOWN;
+    else if (typeof p !== "string" || p === "") dedicated = true;
+    else dedicated = allowedPaths.length > 0 ? allowedPaths.includes(p) : p !== "/";
+    return verdict(when(and(isHttp(props), healthCheckEnabled(hc)), dedicated));
+}
+
+// ---------------------------------------------------------------------------------------------
+// SNS topic policies
+// ---------------------------------------------------------------------------------------------
+
+const PINNING_KEYS = ["aws:sourceaccount", "aws:sourceowner", "aws:principalaccount", "aws:principalorgid", "aws:sourcearn", "aws:sourceorgid"];
+
+/** A condition value that names one account, organisation or source: no wildcard (in an ARN, none in its account). */
+function pins(v: unknown): Tri {
+    if (v === UNKNOWN) return UNKNOWN;
+    if (typeof v === "number") return Number.isFinite(v);
+    if (typeof v !== "string" || v.trim() === "") return false;
+    const s = v.trim();
+    const wildcard = (x: string) => x.includes("*") || x.includes("?");
+    if (s.startsWith("arn:")) {
+        const account = s.split(":")[4] ?? "";
+        return account !== "" && !wildcard(account);
+    }
+    return !wildcard(s);
+}
+
+/**
+ * A positive condition operator (not a negation, not IfExists, not ForAllValues — true when the key
+ * is absent —, not Null or Bool) on a pinning key whose values all pin.
+ */
+function conditionPins(cond: unknown): Tri {
+    if (cond === UNKNOWN) return UNKNOWN;
+    if (!isObject(cond)) return false;
+    return or(...Object.keys(cond).map((op): Tri => {
+        const o = op.toLowerCase();
+        if (o.includes("not") || o.endsWith("ifexists") || o.startsWith("forallvalues:") || o === "null" || o === "bool") return false;
+        const block = field(cond, op);
+        if (block === UNKNOWN) return UNKNOWN;
+        if (!isObject(block)) return false;
+        return or(...Object.keys(block).map((key): Tri => {
+            if (!PINNING_KEYS.includes(key.toLowerCase())) return false;
+            const values = list(field(block, key));
+            if (values !== UNKNOWN && values.length === 0) return false;
+            return every(values, pins);
+        }));
+    }));
+}
+
+/** Principal "*" (also in a list, under any principal type) or any NotPrincipal: everyone. */
+function everyone(statement: unknown): Tri {
+    const notPrincipal = field(statement, "NotPrincipal");
+    if (notPrincipal !== undefined && notPrincipal !== null) return true;
+    const p = field(statement, "Principal");
+    if (p === UNKNOWN) return UNKNOWN;
+    if (typeof p === "string") return p.trim() === "*";
+    if (!isObject(p)) return false;
+    return or(...Object.keys(p).map((type) => some(list(field(p, type)), (x) => (x === UNKNOWN ? UNKNOWN : typeof x === "string" && x.trim() === "*"))));
+}
+
+function isPublic(statement: unknown): Tri {
+    const effect = field(statement, "Effect");
+    const allow: Tri = effect === UNKNOWN ? UNKNOWN : typeof effect === "string" && effect.trim().toLowerCase() === "allow";
+    return and(allow, everyone(statement), not(conditionPins(field(statement, "Condition"))));
+}
+
+/**
+ * sns-topic-policy-not-public: no Allow statement for everyone without a pinning condition. The
+ * policy is a JSON string or an object; blank means none; a document that is not JSON is AWS's
+ * to refuse (the rule leaves a note), so it passes here.
+ */
+export function topicPolicyNotPublic(props: unknown): Verdict {
+    const policy = field(props, "policy");
+    if (policy === UNKNOWN) return "unknown";
+    let doc: unknown;
+    if (typeof policy === "string") {
+        if (policy.trim() === "") return "pass";
+        try {
+            doc = JSON.parse(policy);
+        } catch {
+            return "pass";
+        }
+    } else if (policy !== null && typeof policy === "object") {
+        doc = policy;
+    } else {
+        return "pass";
+    }
+    const statements = isUnknown(doc) ? UNKNOWN : list(field(doc, "Statement"));
+    return verdict(not(some(statements, isPublic)));
+}
