@@ -107,9 +107,9 @@ const servicesBetween = (minLength: number, maxLength: number) =>
 
 /** Mostly small stacks (each run costs about half a millisecond per resource), some up to 20 services. */
 const serviceList = fc.oneof(
-    { weight: 10, arbitrary: servicesBetween(1, 1) },
-    { weight: 6, arbitrary: servicesBetween(2, 3) },
-    { weight: 3, arbitrary: servicesBetween(4, 8) },
+    { weight: 12, arbitrary: servicesBetween(1, 1) },
+    { weight: 5, arbitrary: servicesBetween(2, 3) },
+    { weight: 2, arbitrary: servicesBetween(4, 8) },
     { weight: 1, arbitrary: servicesBetween(9, 20) },
 );
 
