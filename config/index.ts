@@ -28,8 +28,9 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$/;
 
 /** Keys whose raw text is the value; every other key's text is JSON (numbers, booleans, lists, objects). */
 const TEXT_KEYS = new Set(
-    Object.entries(projectConfigShape)
-        .filter(([, schema]) => baseType(schema) === "string" || baseType(schema) === "enum")
+    // Typed loosely on purpose: checking each schema of the shape against z.ZodType took tsc a second.
+    Object.entries(projectConfigShape as Record<string, unknown>)
+        .filter(([, schema]) => baseType(schema as AnySchema) === "string" || baseType(schema as AnySchema) === "enum")
         .map(([key]) => key),
 );
 
@@ -102,7 +103,8 @@ function baseType(schema: AnySchema): string {
 
 /** The keys the schema accepts at `path`, following the data through lists and unions. */
 function knownKeysAt(path: readonly PropertyKey[], data: unknown): string[] {
-    let schema: AnySchema = projectConfigSchema;
+    // Through unknown: relating the whole schema's type to z.ZodType cost tsc most of a second.
+    let schema = projectConfigSchema as unknown as AnySchema;
     let value: unknown = data;
     for (const part of path) {
         schema = resolveUnion(unwrap(schema), value);
