@@ -18,9 +18,10 @@ function newest(p) {
     return Math.max(0, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
 }
 
-export function buildIsCurrent() {
-    const stamp = path.join(root, BUILD_STAMP);
-    return fs.existsSync(stamp) && Math.max(...SOURCES.map((s) => newest(path.join(root, s)))) <= fs.statSync(stamp).mtimeMs;
+/** True when bin/ was built after the last change to any source under `dir`. */
+export function buildIsCurrent(dir = root) {
+    const stamp = path.join(dir, BUILD_STAMP);
+    return fs.existsSync(stamp) && Math.max(...SOURCES.map((s) => newest(path.join(dir, s)))) <= fs.statSync(stamp).mtimeMs;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
