@@ -45,7 +45,7 @@ export const PREDEFINED_CODEDEPLOY_CONFIGS = [
  * `continue: false`), which would hide every cross-field problem; this check does not.
  */
 const whole = (error = "expected an integer") => z.number().refine(Number.isInteger, { error }).meta({ type: "integer" });
-const int = (min: number, max: number) => whole().min(min).max(max).meta({ type: "integer" });
+const int = (min: number, max: number) => whole().min(min).max(max);
 
 /**
  * Cross-field checks run even when other fields of the same object are invalid, so that one

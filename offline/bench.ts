@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import type * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import { stringify } from "yaml";
-import { analyzerRpc, configurePack, getAnalyzerInfo, startPolicyPack } from "./analyzerHost";
+import { analyzerRpc, configurePack, getAnalyzerInfo, LEVEL_NAMES, startPolicyPack } from "./analyzerHost";
 import { runProgram } from "./engine";
 import { PROJECT_DIR } from "./paths";
 import { buildAnalyzeRequest, buildAnalyzeStackRequest, loadPolicyPackConfig, runPolicyPack } from "./policyRunner";
@@ -184,7 +184,7 @@ export async function measureGrpc(stacks: { services: number; resources: Registe
                 const t = performance.now();
                 const resp = await analyzerRpc<analyzerpb.AnalyzeStackRequest, analyzerpb.AnalyzeResponse>(pack.client, "analyzeStack", stackReq);
                 if (i > 0) stackTimes.push(performance.now() - t);
-                const mandatory = resp.getDiagnosticsList().filter((d) => d.getEnforcementlevel() === 1);
+                const mandatory = resp.getDiagnosticsList().filter((d) => LEVEL_NAMES[d.getEnforcementlevel()] === "mandatory");
                 if (mandatory.length) throw new Error(`AnalyzeStack of ${services} services: ${mandatory.map((d) => d.getMessage()).join("; ")}`);
             }
             out.push({ services, resources: resources.length, analyzeP50Ms: median(latencies), analyzeP95Ms: percentile(latencies, 95), analyzeStackMs: median(stackTimes) });

@@ -24,6 +24,19 @@ describe("offline/policyRunner", () => {
         assert.strictEqual(res.policies.find((p) => p.name === "codedeploy-termination-wait")?.config.minimumTerminationWaitMinutes, 5);
     });
 
+    it("hands the SDK decoded properties with the same verdicts as protobuf-encoded ones (up and preview)", async () => {
+        const config = loadPolicyPackConfig(path.join(CONFIG_DIR, "prod.json"));
+        for (const preview of [false, true]) {
+            for (const stack of [compliantStack().build(preview), badStack()]) {
+                const decoded = await runPolicyPack(stack, { config, preview });
+                const encoded = await runPolicyPack(stack, { config, preview, encoding: "protobuf" });
+                assert.deepStrictEqual(decoded.violations, encoded.violations);
+                assert.deepStrictEqual(decoded.notApplicable, encoded.notApplicable);
+            }
+        }
+        assert.ok((await runPolicyPack(badStack(), { config, encoding: "protobuf" })).mandatoryCount > 0, "the comparison includes violations");
+    });
+
     it("counts mandatory violations and names the resources", async () => {
         const res = await runPolicyPack(badStack());
         assert.strictEqual(res.mandatoryCount, res.violations.filter((v) => v.enforcementLevel === "mandatory").length);
