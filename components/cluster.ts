@@ -1,6 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+export interface CapacityProviderStrategy {
+    capacityProvider: "FARGATE" | "FARGATE_SPOT";
+    weight: number;
+    base: number;
+}
+
 export interface EcsClusterArgs {
     name: string;
     containerInsights: boolean;
@@ -15,6 +21,11 @@ export class EcsCluster extends pulumi.ComponentResource {
     public readonly arn: pulumi.Output<string>;
     /** Services depend on it: created without the default strategy in place, they would fail. */
     public readonly capacityProviders: aws.ecs.ClusterCapacityProviders;
+    /**
+     * The strategy, for services to declare too: a service that inherits the cluster default has
+     * it filled in by AWS, and the next refresh then fails on the diff (pulumi/pulumi-aws#5903).
+     */
+    public readonly strategies: CapacityProviderStrategy[];
 
     constructor(name: string, args: EcsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("safe-ecs:index:EcsCluster", name, {}, opts);
@@ -28,10 +39,11 @@ export class EcsCluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const strategies = [
-            { capacityProvider: "FARGATE", weight: args.fargate.weight, base: args.fargate.base },
-            { capacityProvider: "FARGATE_SPOT", weight: args.fargateSpot.weight, base: 0 },
+        const strategies: CapacityProviderStrategy[] = [
+            { capacityProvider: "FARGATE" as const, weight: args.fargate.weight, base: args.fargate.base },
+            { capacityProvider: "FARGATE_SPOT" as const, weight: args.fargateSpot.weight, base: 0 },
         ].filter((s) => s.weight > 0 || s.base > 0);
+        this.strategies = strategies;
 
         this.capacityProviders = new aws.ecs.ClusterCapacityProviders(
             name,

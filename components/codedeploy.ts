@@ -29,6 +29,17 @@ export function deploymentConfigName(project: string, stack: string, service: st
     return codeDeployName(project, stack, `${service}-${config.type}-${config.percent}pct-${config.intervalMinutes}min`);
 }
 
+/** Minutes from the first to the last traffic shift of a deployment config (0 for all at once). */
+export function trafficShiftMinutes(config: CodeDeploySettings["config"]): number {
+    if (typeof config === "string") {
+        const linear = /Linear(\d+)PercentEvery(\d+)Minutes?$/.exec(config);
+        if (linear) return (Math.ceil(100 / Number(linear[1])) - 1) * Number(linear[2]);
+        const canary = /Canary\d+Percent(\d+)Minutes?$/.exec(config);
+        return canary ? Number(canary[1]) : 0;
+    }
+    return config.type === "canary" ? config.intervalMinutes : (Math.ceil(100 / config.percent) - 1) * config.intervalMinutes;
+}
+
 /**
  * CodeDeploy blue/green for one CODE_DEPLOY service: application, deployment group with
  * traffic control over both target groups, alarm-triggered and failure-triggered rollback, and

@@ -4,10 +4,29 @@ import { effectivePathPatterns, defaultPriority, type ServiceConfig } from "../c
 import { ignoredProperties } from "./ignoreChanges";
 import { loadBalancerName, targetGroupName, type Colour } from "./naming";
 
+/** The blue and green target-group names of a service (the port is in the hash: a port change gets new groups). */
+export function targetGroupNames(stack: string, svc: Pick<ServiceConfig, "name" | "containerPort">): Record<Colour, string> {
+    const name = (colour: Colour) => targetGroupName(stack, svc.name, colour, `${svc.containerPort}/HTTP`);
+    return { blue: name("blue"), green: name("green") };
+}
+
+/**
+ * Who may reach the test listener. An internal load balancer is reached from the VPC's own
+ * addresses; an internet-facing one is reached from inside the VPC only through the NAT
+ * gateways' public addresses (a VPC CIDR rule would admit nothing), so those are listed. Tasks
+ * in public subnets (no NAT) and existing VPCs have no addresses we know: testListenerCidrs.
+ */
+export function testListenerSources(args: { internal: boolean; vpcCidr: string; natPublicIps: string[]; testListenerCidrs: string[] }): string[] {
+    const own = args.internal ? [args.vpcCidr] : args.natPublicIps.map((ip) => `${ip}/32`);
+    return [...new Set([...own, ...args.testListenerCidrs])];
+}
+
 export interface LoadBalancedService {
     config: ServiceConfig;
     /** Position in the stack's service list: the default listener-rule priority. */
     index: number;
+    /** The colour serving production now (after an odd number of blue/green releases, green). */
+    primary: Colour;
 }
 
 export interface BlueGreenLoadBalancerArgs {
@@ -16,6 +35,8 @@ export interface BlueGreenLoadBalancerArgs {
     group: string;
     vpcId: pulumi.Input<string>;
     vpcCidr: pulumi.Input<string>;
+    /** Public addresses of the VPC's NAT gateways: how tasks inside the VPC reach an internet-facing ALB. */
+    natPublicIps: pulumi.Input<string[]>;
     subnetIds: pulumi.Input<string[]>;
     internal: boolean;
     certificateArn?: string;
@@ -50,7 +71,11 @@ export interface ServiceTargets {
 export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
     public readonly loadBalancer: aws.lb.LoadBalancer;
     public readonly securityGroup: aws.ec2.SecurityGroup;
+    /** The production listener: port 443 with a certificate, else 80. */
     public readonly productionListener: aws.lb.Listener;
+    /** Port 80: production over HTTP, or the redirect to HTTPS. One resource per port, so turning HTTPS on or off never creates a second listener on a port in use. */
+    public readonly httpListener: aws.lb.Listener;
+    public readonly httpsListener?: aws.lb.Listener;
     public readonly testListener: aws.lb.Listener;
     public readonly targets: Record<string, ServiceTargets>;
     public readonly dnsName: pulumi.Output<string>;
@@ -64,18 +89,24 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
         const https = args.certificateArn !== undefined;
         const productionPort = https ? 443 : 80;
         const anyNativeBlueGreen = args.services.some((s) => s.config.deployment.mode === "bluegreen");
-        const testCidrs = pulumi.output(args.vpcCidr).apply((vpc) => [...new Set([vpc, ...args.testListenerCidrs])]);
+        const ingress = pulumi.all([args.vpcCidr, args.natPublicIps]).apply(([vpcCidr, natPublicIps]) => {
+            const testSources = testListenerSources({ internal: args.internal, vpcCidr, natPublicIps, testListenerCidrs: args.testListenerCidrs });
+            return [
+                ...(https ? [{ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: args.allowedCidrs, description: "HTTP, redirected to HTTPS" }] : []),
+                { protocol: "tcp", fromPort: productionPort, toPort: productionPort, cidrBlocks: args.allowedCidrs, description: "production listener" },
+                // A rule without sources is refused by AWS: no test listener access at all then.
+                ...(testSources.length > 0
+                    ? [{ protocol: "tcp", fromPort: args.testListenerPort, toPort: args.testListenerPort, cidrBlocks: testSources, description: "test listener" }]
+                    : []),
+            ];
+        });
 
         this.securityGroup = new aws.ec2.SecurityGroup(
             `${name}-alb`,
             {
                 vpcId: args.vpcId,
                 description: `ALB ${args.group}: production from allowed CIDRs, test listener from the VPC and allowed test CIDRs`,
-                ingress: [
-                    ...(https ? [{ protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: args.allowedCidrs, description: "HTTP, redirected to HTTPS" }] : []),
-                    { protocol: "tcp", fromPort: productionPort, toPort: productionPort, cidrBlocks: args.allowedCidrs, description: "production listener" },
-                    { protocol: "tcp", fromPort: args.testListenerPort, toPort: args.testListenerPort, cidrBlocks: testCidrs, description: "test listener" },
-                ],
+                ingress,
                 egress: [{ protocol: "tcp", fromPort: 0, toPort: 65535, cidrBlocks: [args.vpcCidr], description: "to targets in the VPC" }],
             },
             parent,
@@ -102,7 +133,7 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
                 new aws.lb.TargetGroup(
                     `${svc.name}-${colour}`,
                     {
-                        name: targetGroupName(args.stack, svc.name, colour, `${svc.containerPort}/HTTP`),
+                        name: targetGroupNames(args.stack, svc)[colour],
                         port: svc.containerPort,
                         protocol: "HTTP",
                         targetType: "ip",
@@ -128,42 +159,47 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
 
         const owner = args.routing === "default-action" ? args.services[0] : undefined;
         if (owner && args.services.length !== 1) throw new Error(`BlueGreenLoadBalancer ${name}: a default-action load balancer serves exactly one service`);
+        // CodeDeploy re-points the owner's listeners during a release; between releases they forward
+        // to the colour serving production, which is what is declared (the program refuses to run
+        // while a release is in progress, see components/liveState.ts).
         const defaultAction: aws.types.input.lb.ListenerDefaultAction =
             owner
-                ? { type: "forward", targetGroupArn: this.targets[owner.config.name].blue.arn }
+                ? { type: "forward", targetGroupArn: this.targets[owner.config.name][owner.primary].arn }
                 : anyNativeBlueGreen
                   ? // ECS native blue/green fails on listeners that mix forward and non-forward actions.
                     { type: "forward", targetGroupArn: this.unroutedTargetGroup(name, args).arn }
                   : { type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "no service here" } };
-        const listenerOpts: pulumi.CustomResourceOptions = {
+        const listenerOpts = (oldName: string | undefined): pulumi.CustomResourceOptions => ({
             parent: this,
-            ignoreChanges: owner ? ignoredProperties(owner.config.deployment.mode).listener : [],
-        };
+            // Earlier versions named listeners by role; the alias keeps the same listener.
+            aliases: oldName ? [{ name: oldName }] : [],
+        });
 
-        this.productionListener = new aws.lb.Listener(
-            `${name}-production`,
+        this.httpListener = new aws.lb.Listener(
+            `${name}-http`,
             {
                 loadBalancerArn: this.loadBalancer.arn,
-                port: productionPort,
-                protocol: https ? "HTTPS" : "HTTP",
-                certificateArn: args.certificateArn,
-                sslPolicy: https ? args.sslPolicy : undefined,
-                defaultActions: [defaultAction],
+                port: 80,
+                protocol: "HTTP",
+                defaultActions: https ? [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }] : [defaultAction],
             },
-            listenerOpts,
+            https ? { parent: this, aliases: [{ name: `${name}-http-redirect` }] } : listenerOpts(`${name}-production`),
         );
         if (https) {
-            new aws.lb.Listener(
-                `${name}-http-redirect`,
+            this.httpsListener = new aws.lb.Listener(
+                `${name}-https`,
                 {
                     loadBalancerArn: this.loadBalancer.arn,
-                    port: 80,
-                    protocol: "HTTP",
-                    defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+                    port: 443,
+                    protocol: "HTTPS",
+                    certificateArn: args.certificateArn,
+                    sslPolicy: args.sslPolicy,
+                    defaultActions: [defaultAction],
                 },
-                parent,
+                listenerOpts(`${name}-production`),
             );
         }
+        this.productionListener = this.httpsListener ?? this.httpListener;
         this.testListener = new aws.lb.Listener(
             `${name}-test`,
             {
@@ -175,11 +211,11 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
                 sslPolicy: https ? args.sslPolicy : undefined,
                 defaultActions: [defaultAction],
             },
-            listenerOpts,
+            listenerOpts(undefined),
         );
 
         if (!owner) {
-            for (const { config: svc, index } of args.services) {
+            for (const { config: svc, index, primary } of args.services) {
                 const targets = this.targets[svc.name];
                 const rule = (listener: aws.lb.Listener, kind: string) =>
                     new aws.lb.ListenerRule(
@@ -188,7 +224,9 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
                             listenerArn: listener.arn,
                             priority: svc.routing.priority ?? defaultPriority(index),
                             conditions: ruleConditions(svc),
-                            actions: [{ type: "forward", targetGroupArn: targets.blue.arn }],
+                            // ECS native blue/green moves this forward between colours; a rule created
+                            // now (a new service, or rules moving to the HTTPS listener) starts on the live one.
+                            actions: [{ type: "forward", targetGroupArn: targets[primary].arn }],
                             tags: { service: svc.name },
                         },
                         { parent: this, ignoreChanges: ignoredProperties(svc.deployment.mode).listenerRule },

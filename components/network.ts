@@ -26,6 +26,8 @@ export class Network extends pulumi.ComponentResource {
     /** Where tasks run: private subnets, or public ones when there is no NAT to reach registries. */
     public readonly taskSubnetIds: pulumi.Output<string[]>;
     public readonly assignPublicIp: boolean;
+    /** Public addresses of the NAT gateways (empty without NAT, unknown for an existing VPC). */
+    public readonly natPublicIps: pulumi.Output<string[]>;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("safe-ecs:index:Network", name, {}, opts);
@@ -37,13 +39,24 @@ export class Network extends pulumi.ComponentResource {
             this.publicSubnetIds = pulumi.output(existing.publicSubnetIds);
             this.taskSubnetIds = pulumi.output(existing.privateSubnetIds);
             this.assignPublicIp = false;
+            this.natPublicIps = pulumi.output([]);
         } else {
+            // Our own Elastic IPs for the NAT gateways, so their addresses are known here (the test
+            // listener admits them) and survive a replacement of the gateways.
+            const natCount = args.natGateways === "none" ? 0 : args.natGateways === "single" ? 1 : args.availabilityZones;
+            const eips = Array.from(
+                { length: natCount },
+                (_, i) => new aws.ec2.Eip(`${name}-nat-${i + 1}`, { domain: "vpc", tags: { Name: `${name}-nat-${i + 1}` } }, { parent: this }),
+            );
             const vpc = new awsx.ec2.Vpc(
                 `${name}-vpc`,
                 {
                     cidrBlock: args.cidrBlock,
                     numberOfAvailabilityZones: args.availabilityZones,
-                    natGateways: { strategy: NAT_STRATEGY[args.natGateways] },
+                    natGateways: {
+                        strategy: NAT_STRATEGY[args.natGateways],
+                        ...(eips.length > 0 ? { elasticIpAllocationIds: eips.map((e) => e.allocationId) } : {}),
+                    },
                     subnetStrategy: "Auto",
                     enableDnsHostnames: true,
                 },
@@ -55,6 +68,7 @@ export class Network extends pulumi.ComponentResource {
             // Without NAT, private subnets cannot pull images: tasks run in public subnets with a public IP.
             this.assignPublicIp = args.natGateways === "none";
             this.taskSubnetIds = this.assignPublicIp ? vpc.publicSubnetIds : vpc.privateSubnetIds;
+            this.natPublicIps = pulumi.all(eips.map((e) => e.publicIp));
         }
 
         this.registerOutputs({
@@ -62,6 +76,7 @@ export class Network extends pulumi.ComponentResource {
             vpcCidr: this.vpcCidr,
             publicSubnetIds: this.publicSubnetIds,
             taskSubnetIds: this.taskSubnetIds,
+            natPublicIps: this.natPublicIps,
         });
     }
 }

@@ -1,9 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceConfig } from "../config/schema";
+import type { CapacityProviderStrategy } from "./cluster";
 import { ignoredProperties } from "./ignoreChanges";
+import { otherColour } from "./liveState";
 import type { ServiceTargets } from "./loadBalancer";
-import { ecsServiceName, logGroupName, roleName } from "./naming";
+import { ecsServiceName, logGroupName, roleName, type Colour } from "./naming";
 import { assumeRolePolicy, MANAGED_POLICIES, managedPolicyArn } from "./policyDocuments";
 
 export interface EcsServiceArgs {
@@ -19,6 +21,10 @@ export interface EcsServiceArgs {
     assignPublicIp: boolean;
     albSecurityGroupId: pulumi.Input<string>;
     targets: ServiceTargets;
+    /** The colour serving production now: the service's primary target group. */
+    primary: Colour;
+    /** The cluster's capacity-provider strategy, declared on the service too. */
+    capacityProviderStrategies: CapacityProviderStrategy[];
     /** The service's RED alarms: ECS rolls back when one fires during a deployment. */
     alarmNames: string[];
     /** The environment came from a config key holding secrets: keep the task definition secret. */
@@ -41,6 +47,8 @@ export class EcsService extends pulumi.ComponentResource {
     public readonly infrastructureRole?: aws.iam.Role;
     public readonly serviceName: pulumi.Output<string>;
     public readonly serviceArn: pulumi.Output<string>;
+    /** The revision the stack declares: what the next CodeDeploy release starts from. */
+    public readonly taskDefinitionArn: pulumi.Output<string>;
     public readonly containerName: string;
     public readonly containerPort: number;
 
@@ -58,7 +66,7 @@ export class EcsService extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const role = (purpose: string, service: string, managedPolicy?: string, sourceAccount?: pulumi.Input<string>) => {
+        const role = (purpose: string, service: string, managedPolicy?: string, sourceAccount?: pulumi.Input<string>): { role: aws.iam.Role; attachment?: aws.iam.RolePolicyAttachment } => {
             const r = new aws.iam.Role(
                 `${name}-${purpose}`,
                 {
@@ -68,18 +76,18 @@ export class EcsService extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            if (managedPolicy) {
-                new aws.iam.RolePolicyAttachment(
-                    `${name}-${purpose}`,
-                    { role: r.name, policyArn: pulumi.output(args.partition).apply((p) => managedPolicyArn(p, managedPolicy)) },
-                    { parent: this },
-                );
-            }
-            return r;
+            const attachment = managedPolicy
+                ? new aws.iam.RolePolicyAttachment(
+                      `${name}-${purpose}`,
+                      { role: r.name, policyArn: pulumi.output(args.partition).apply((p) => managedPolicyArn(p, managedPolicy)) },
+                      { parent: this },
+                  )
+                : undefined;
+            return { role: r, attachment };
         };
         // Only the managed execution policy: pull images, write logs. The app's own permissions go on the task role.
-        this.executionRole = role("execution", "ecs-tasks.amazonaws.com", MANAGED_POLICIES.taskExecution, args.accountId);
-        this.taskRole = role("task", "ecs-tasks.amazonaws.com", undefined, args.accountId);
+        this.executionRole = role("execution", "ecs-tasks.amazonaws.com", MANAGED_POLICIES.taskExecution, args.accountId).role;
+        this.taskRole = role("task", "ecs-tasks.amazonaws.com", undefined, args.accountId).role;
 
         const environment = Object.entries(svc.environment).map(([n, value]) => ({ name: n, value }));
         const containerDefinitions = JSON.stringify([
@@ -111,6 +119,9 @@ export class EcsService extends pulumi.ComponentResource {
                 executionRoleArn: this.executionRole.arn,
                 taskRoleArn: this.taskRole.arn,
                 containerDefinitions: args.secretEnvironment ? pulumi.secret(containerDefinitions) : containerDefinitions,
+                // Replacing a revision (any change) must not deregister the old one: it is what a
+                // rollback returns to, and what a CodeDeploy service's blue task set still runs.
+                skipDestroy: true,
                 tags,
             },
             { parent: this, dependsOn: [this.logGroup] },
@@ -136,18 +147,26 @@ export class EcsService extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // The service must wait for the role's permissions, not just the role: ECS uses the role to
+        // re-point listener rules as soon as the first deployment starts.
+        let infrastructurePolicy: aws.iam.RolePolicyAttachment | undefined;
         if (mode === "bluegreen") {
-            this.infrastructureRole = role("infrastructure", "ecs.amazonaws.com", MANAGED_POLICIES.ecsInfrastructureForLoadBalancers);
+            const infrastructure = role("infrastructure", "ecs.amazonaws.com", MANAGED_POLICIES.ecsInfrastructureForLoadBalancers);
+            this.infrastructureRole = infrastructure.role;
+            infrastructurePolicy = infrastructure.attachment;
         }
 
+        // The pair as ECS has it now: after each blue/green release the roles of the groups swap.
+        const primary = args.targets[args.primary];
+        const alternate = args.targets[otherColour(args.primary)];
         const loadBalancer: aws.types.input.ecs.ServiceLoadBalancer = {
-            targetGroupArn: args.targets.blue.arn,
+            targetGroupArn: primary.arn,
             containerName: this.containerName,
             containerPort: svc.containerPort,
         };
         if (mode === "bluegreen") {
             loadBalancer.advancedConfiguration = {
-                alternateTargetGroupArn: args.targets.green.arn,
+                alternateTargetGroupArn: alternate.arn,
                 productionListenerRule: args.targets.productionRule!.arn,
                 testListenerRule: args.targets.testRule!.arn,
                 roleArn: this.infrastructureRole!.arn,
@@ -168,27 +187,38 @@ export class EcsService extends pulumi.ComponentResource {
                     securityGroups: [this.securityGroup.id],
                     assignPublicIp: args.assignPublicIp,
                 },
-                // Only the blue target group: with CODE_DEPLOY, attaching both makes CodeDeploy hang.
+                // One target group: with CODE_DEPLOY, attaching both makes CodeDeploy hang; blue/green names the other as alternate.
                 loadBalancers: [loadBalancer],
                 healthCheckGracePeriodSeconds: svc.healthCheck.gracePeriodSeconds,
                 deploymentController: { type: ecsController ? "ECS" : "CODE_DEPLOY" },
+                capacityProviderStrategies: args.capacityProviderStrategies,
+                // The provider refuses to change the strategy of an ECS-controller service without a
+                // new deployment; CODE_DEPLOY services take it from the next release's AppSpec.
+                forceNewDeployment: ecsController ? true : undefined,
                 deploymentMinimumHealthyPercent: 100,
                 deploymentMaximumPercent: 200,
                 // The circuit breaker and deployment alarms only act under the ECS controller; on
                 // CODE_DEPLOY the deployment group's auto-rollback and alarms take their place.
                 deploymentCircuitBreaker: ecsController ? { enable: true, rollback: true } : undefined,
                 alarms: ecsController ? { alarmNames: args.alarmNames, enable: true, rollback: true } : undefined,
+                // Stated for rolling too: left out, the strategy ECS has stays (a blue/green service
+                // switched back to rolling would remain blue/green).
                 deploymentConfiguration:
-                    mode === "bluegreen" ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(svc.deployment.bakeTimeMinutes) } : undefined,
+                    mode === "bluegreen"
+                        ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(svc.deployment.bakeTimeMinutes) }
+                        : mode === "rolling"
+                          ? { strategy: "ROLLING" }
+                          : undefined,
                 propagateTags: "SERVICE",
                 enableEcsManagedTags: true,
                 tags,
             },
-            { parent: this, ignoreChanges: ignoredProperties(mode).service },
+            { parent: this, ignoreChanges: ignoredProperties(mode).service, dependsOn: infrastructurePolicy ? [infrastructurePolicy] : [] },
         );
 
         this.serviceName = this.service.name;
         this.serviceArn = this.service.arn;
-        this.registerOutputs({ serviceName: this.serviceName, serviceArn: this.serviceArn });
+        this.taskDefinitionArn = this.taskDefinition.arn;
+        this.registerOutputs({ serviceName: this.serviceName, serviceArn: this.serviceArn, taskDefinitionArn: this.taskDefinitionArn });
     }
 }

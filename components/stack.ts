@@ -5,9 +5,10 @@ import type { DeploymentMode, ServiceConfig } from "../config/schema";
 import { appSpecTemplate } from "../deploy/appspec";
 import { DeploymentAlarms } from "./alarms";
 import { EcsCluster } from "./cluster";
-import { CodeDeployBlueGreen } from "./codedeploy";
-import { BlueGreenLoadBalancer, type LoadBalancedService } from "./loadBalancer";
-import { clusterName } from "./naming";
+import { CodeDeployBlueGreen, deploymentConfigName, trafficShiftMinutes } from "./codedeploy";
+import { primaryColour, readLiveService, type LiveService } from "./liveState";
+import { BlueGreenLoadBalancer, targetGroupNames, type LoadBalancedService } from "./loadBalancer";
+import { clusterName, ecsServiceName } from "./naming";
 import { Network } from "./network";
 import { DeploymentNotifications } from "./notifications";
 import { EcsService } from "./service";
@@ -22,10 +23,26 @@ export interface ServiceOutputs {
     url: pulumi.Output<string>;
     testUrl: pulumi.Output<string>;
     targetGroups: { blue: pulumi.Output<string>; green: pulumi.Output<string> };
+    /** Which colour served production when this stack was last updated. */
+    primaryColour: "blue" | "green";
+    /** The task-definition revision the stack declares (a CodeDeploy release starts from it). */
+    taskDefinitionArn: pulumi.Output<string>;
     alarmNames: string[];
-    codeDeploy?: { applicationName: pulumi.Output<string>; deploymentGroupName: pulumi.Output<string> };
-    /** AppSpec with a `<TASK_DEFINITION>` placeholder, for the deploy command and pipelines. */
-    appSpecTemplate?: string;
+    codeDeploy?: {
+        applicationName: pulumi.Output<string>;
+        deploymentGroupName: pulumi.Output<string>;
+        deploymentConfigName: string;
+        /** Minutes from the first to the last traffic shift. */
+        trafficShiftMinutes: number;
+        /** Minutes the old tasks are kept after success: the deployment stays in progress meanwhile. */
+        terminationWaitMinutes: number;
+    };
+    /**
+     * AppSpec with a `<TASK_DEFINITION>` placeholder, for the deploy command and pipelines. It
+     * carries what UpdateService refuses on a CODE_DEPLOY service (network configuration,
+     * platform version, capacity strategy): they reach the service with the next release.
+     */
+    appSpecTemplate?: pulumi.Output<string>;
 }
 
 export interface StackOutputs {
@@ -39,8 +56,12 @@ export interface StackOutputs {
     services: Record<string, ServiceOutputs>;
 }
 
-/** Builds every component of one stack from its validated configuration. */
-export function createStack(cfg: StackConfig): StackOutputs {
+/**
+ * Builds every component of one stack from its validated configuration. First reads what the
+ * deployment controllers changed since the last `pulumi up` (which colour serves production),
+ * and refuses to touch a stack while a release is running, before any AWS resource is registered.
+ */
+export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
     const { project, stack } = cfg;
     // Default tags put project and stack on everything taggable; components add `service`.
     const provider = new aws.Provider("aws", {
@@ -49,6 +70,7 @@ export function createStack(cfg: StackConfig): StackOutputs {
     });
     const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
     const invokeOpts = { provider };
+    const live = await readLiveServices(cfg, provider);
     const accountId = aws.getCallerIdentityOutput({}, invokeOpts).accountId;
     const partition = aws.getPartitionOutput({}, invokeOpts).partition;
 
@@ -73,7 +95,11 @@ export function createStack(cfg: StackConfig): StackOutputs {
         opts,
     );
 
-    const indexed: LoadBalancedService[] = cfg.services.map((config, index) => ({ config, index }));
+    const indexed: LoadBalancedService[] = cfg.services.map((config, index) => ({
+        config,
+        index,
+        primary: primaryColour(live.get(config.name), targetGroupNames(stack, config)),
+    }));
     const loadBalancer = (group: string, services: LoadBalancedService[], routing: "rules" | "default-action") =>
         new BlueGreenLoadBalancer(
             group === "shared" ? "alb" : `${group}-alb`,
@@ -82,6 +108,7 @@ export function createStack(cfg: StackConfig): StackOutputs {
                 group,
                 vpcId: network.vpcId,
                 vpcCidr: network.vpcCidr,
+                natPublicIps: network.natPublicIps,
                 subnetIds: cfg.internal ? network.taskSubnetIds : network.publicSubnetIds,
                 internal: cfg.internal,
                 certificateArn: cfg.certificateArn,
@@ -108,7 +135,7 @@ export function createStack(cfg: StackConfig): StackOutputs {
     const services: Record<string, ServiceOutputs> = {};
     const deployed: { config: ServiceConfig; service: EcsService; codeDeploy?: CodeDeployBlueGreen }[] = [];
     const allAlarmNames: string[] = [];
-    for (const svc of cfg.services) {
+    for (const { config: svc, primary } of indexed) {
         const alb = albOf.get(svc.name)!;
         const targets = alb.targets[svc.name];
         const alarms = new DeploymentAlarms(
@@ -140,6 +167,8 @@ export function createStack(cfg: StackConfig): StackOutputs {
                 assignPublicIp: network.assignPublicIp,
                 albSecurityGroupId: alb.securityGroup.id,
                 targets,
+                primary,
+                capacityProviderStrategies: cluster.strategies,
                 alarmNames: alarms.alarmNames,
                 secretEnvironment: cfg.secretKeys.includes("services"),
             },
@@ -181,11 +210,27 @@ export function createStack(cfg: StackConfig): StackOutputs {
             url: alb.url,
             testUrl: alb.testUrl,
             targetGroups: { blue: targets.blue.arn, green: targets.green.arn },
+            primaryColour: primary,
+            taskDefinitionArn: service.taskDefinitionArn,
             alarmNames: alarms.alarmNames,
-            ...(codeDeploy
+            ...(codeDeploy && svc.deployment.mode === "codedeploy"
                 ? {
-                      codeDeploy: { applicationName: codeDeploy.applicationName, deploymentGroupName: codeDeploy.deploymentGroupName },
-                      appSpecTemplate: appSpecTemplate(service.containerName, service.containerPort),
+                      codeDeploy: {
+                          applicationName: codeDeploy.applicationName,
+                          deploymentGroupName: codeDeploy.deploymentGroupName,
+                          deploymentConfigName: deploymentConfigName(project, stack, svc.name, svc.deployment.config),
+                          trafficShiftMinutes: trafficShiftMinutes(svc.deployment.config),
+                          terminationWaitMinutes: svc.deployment.terminationWaitMinutes,
+                      },
+                      appSpecTemplate: pulumi
+                          .all([network.taskSubnetIds, service.securityGroup.id])
+                          .apply(([subnets, securityGroup]) =>
+                              appSpecTemplate(service.containerName, service.containerPort, {
+                                  networkConfiguration: { subnets, securityGroups: [securityGroup], assignPublicIp: network.assignPublicIp },
+                                  platformVersion: "LATEST",
+                                  capacityProviderStrategy: cluster.strategies,
+                              }),
+                          ),
                   }
                 : {}),
         };
@@ -221,4 +266,33 @@ export function createStack(cfg: StackConfig): StackOutputs {
         topicArn: notifications.topicArn,
         services,
     };
+}
+
+/**
+ * The live state of every configured service, read in parallel. During `pulumi up` a release
+ * in progress stops the program before anything changes: CodeDeploy and ECS own the listeners,
+ * rules and task sets until it ends. A preview only warns.
+ */
+async function readLiveServices(cfg: StackConfig, provider: aws.Provider): Promise<Map<string, LiveService | undefined>> {
+    const cluster = clusterName(cfg.project, cfg.stack);
+    const entries = await Promise.all(
+        cfg.services.map(async (svc) => [svc.name, await readLiveService(cluster, ecsServiceName(cfg.stack, svc.name), { provider })] as const),
+    );
+    const busy = entries.filter(([, l]) => l?.inProgress).map(([name, l]) => `${name}: ${l!.inProgress}`);
+    if (busy.length > 0) {
+        const message =
+            `A release is in progress, so this stack must not be changed now (the deployment controller owns its listeners and task sets until it ends):\n` +
+            busy.map((b) => `  - ${b}`).join("\n") +
+            "\nWait for it to finish (npm run verify, or npm run deploy -- ... --wait-for-active), or stop it, then run pulumi up again.";
+        if (!pulumi.runtime.isDryRun()) throw new ReleaseInProgressError(message);
+        pulumi.log.warn(message);
+    }
+    return new Map(entries);
+}
+
+export class ReleaseInProgressError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ReleaseInProgressError";
+    }
 }

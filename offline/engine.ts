@@ -6,7 +6,8 @@ import * as state from "@pulumi/pulumi/runtime/state";
 import { PROGRAM, PROJECT_DIR } from "./paths";
 import { AwsMocks, DEFAULT_ACCOUNT, type MockAccount } from "./mocks";
 import { readStackConfig, type StackConfigValues } from "./stackFiles";
-import type { RegisteredResource } from "./types";
+import { applyIgnoreChanges, changedLeaves, getPath, parsePath, providerDiff } from "./providerDiff";
+import type { LiveAccount, PriorResource, RegisteredResource, Step } from "./types";
 
 export { PROGRAM, PROJECT_DIR } from "./paths";
 
@@ -21,6 +22,14 @@ export interface RunOptions {
     account?: Partial<MockAccount>;
     /** The program to run; defaults to a fresh load of index.ts, as `pulumi up` would. */
     program?: () => unknown;
+    /**
+     * Pulumi's state from an earlier `pulumi up` (by URN): each registration is then diffed
+     * against it as the engine and provider would, recorded as its `step`, and answered with
+     * the old outputs when nothing forces a new resource.
+     */
+    prior?: Map<string, PriorResource>;
+    /** What AWS reports through invokes (the live ECS services); without it, nothing exists yet. */
+    live?: LiveAccount;
 }
 
 export interface RunResult {
@@ -109,12 +118,12 @@ async function run(opts: RunOptions): Promise<RunResult> {
     // setAllConfig merges into what is there: start from nothing so runs do not leak into each other.
     ((state as any).getStore().config as Record<string, string>)["PULUMI_CONFIG"] = "{}";
     pulumi.runtime.setAllConfig(config.values, config.secretKeys);
-    const mocks = new AwsMocks(account);
+    const mocks = new AwsMocks(account, opts.live);
     await pulumi.runtime.setMocks(mocks, config.project, config.stack, opts.preview ?? false);
 
     const resources: RegisteredResource[] = [];
     const byUrn = new Map<string, RegisteredResource>();
-    answerRegistrations(settings.getMonitor() as any, mocks, resources, byUrn);
+    answerRegistrations(settings.getMonitor() as any, mocks, resources, byUrn, opts.prior);
 
     const program = opts.program ?? (() => loadFresh(opts.projectDir ? path.join(opts.projectDir, "index.ts") : PROGRAM));
     let error: Error | undefined;
@@ -174,7 +183,13 @@ function loadFresh(file: string): unknown {
  * mocks called with the same arguments) without its protobuf round trip of the new state, which
  * was a large share of a run: the SDK reads the response only through the accessors given here.
  */
-function answerRegistrations(monitor: any, mocks: AwsMocks, resources: RegisteredResource[], byUrn: Map<string, RegisteredResource>): void {
+function answerRegistrations(
+    monitor: any,
+    mocks: AwsMocks,
+    resources: RegisteredResource[],
+    byUrn: Map<string, RegisteredResource>,
+    priorState: Map<string, PriorResource> | undefined,
+): void {
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         (async () => {
             const wire: Record<string, unknown> = req.getObject()?.toJavaScript() ?? {};
@@ -182,38 +197,61 @@ function answerRegistrations(monitor: any, mocks: AwsMocks, resources: Registere
                 .getTransformsList()
                 .map((cb: any) => monitor.transformCallbacks.get(cb.getToken()))
                 .filter((t: unknown) => t !== undefined);
-            const result = await mocks.newResource({
-                type: req.getType(),
-                name: req.getName(),
-                inputs: rpc.deserializeProperties({ toJavaScript: () => wire } as never),
-                provider: req.getProvider(),
-                custom: req.getCustom(),
-                id: req.getImportid(),
-                transforms,
-            } as pulumi.runtime.MockResourceArgs);
             const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
-            const state = (containsLiveValues(result.state) ? await rpc.serializeProperties("", result.state) : withoutUndefined(result.state)) as Record<string, unknown>;
-            monitor.resources.set(urn, { urn, id: result.id ?? null, state });
+            const secretInputs: string[] = [];
+            const plainInputs = plainProperties(wire, "", secretInputs) as Record<string, any>;
+            const ignoreChanges: string[] = req.getIgnorechangesList();
+            const prior = req.getCustom() ? priorState?.get(urn) : undefined;
+            const step = priorState && req.getCustom() ? decideStep(req.getType(), plainInputs, ignoreChanges, prior) : undefined;
+
+            let id: string | undefined;
+            let newState: Record<string, unknown>;
+            if (prior && step && step.op !== "replace") {
+                // An existing resource keeps its id and outputs; an update changes what it sent.
+                id = prior.id;
+                const updated = { ...prior.outputs };
+                const sent = applyIgnoreChanges(plainInputs, prior.inputs, ignoreChanges);
+                for (const key of step.changedKeys) updated[key] = sent[key];
+                newState = updated;
+            } else {
+                const result = await mocks.newResource(
+                    {
+                        type: req.getType(),
+                        name: req.getName(),
+                        inputs: rpc.deserializeProperties({ toJavaScript: () => wire } as never),
+                        provider: req.getProvider(),
+                        custom: req.getCustom(),
+                        id: req.getImportid(),
+                        transforms,
+                    } as pulumi.runtime.MockResourceArgs,
+                    prior ? prior.generation + 1 : 0,
+                );
+                id = result.id;
+                newState = result.state;
+            }
+            const state = (containsLiveValues(newState) ? await rpc.serializeProperties("", newState) : withoutUndefined(newState)) as Record<string, unknown>;
+            monitor.resources.set(urn, { urn, id: id ?? null, state });
 
             const propertyDependencies: Record<string, string[]> = {};
             req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
                 propertyDependencies[key] = deps.getUrnsList();
             });
-            const secretInputs: string[] = [];
             const record: RegisteredResource = {
                 urn,
                 type: req.getType(),
                 name: req.getName(),
                 custom: req.getCustom(),
+                ...(req.getCustom() && id ? { id } : {}),
                 parent: req.getParent() || undefined,
                 provider: req.getProvider() || undefined,
-                inputs: plainProperties(wire, "", secretInputs) as Record<string, any>,
+                inputs: plainInputs,
                 secretInputs,
                 outputs: plainProperties(state) as Record<string, any>,
                 dependencies: req.getDependenciesList(),
                 propertyDependencies,
+                ...(step ? { step } : {}),
                 options: {
-                    ignoreChanges: req.getIgnorechangesList(),
+                    ignoreChanges,
                     protect: Boolean(req.getProtect?.()),
                     deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
                     replaceOnChanges: req.getReplaceonchangesList(),
@@ -223,7 +261,7 @@ function answerRegistrations(monitor: any, mocks: AwsMocks, resources: Registere
             byUrn.set(urn, record);
             return {
                 getUrn: () => urn,
-                getId: () => result.id || "",
+                getId: () => id || "",
                 getObject: () => ({ toJavaScript: () => state }),
                 getPropertydependenciesMap: () => undefined,
                 getResult: () => 0, // Result.SUCCESS
@@ -237,4 +275,17 @@ function answerRegistrations(monitor: any, mocks: AwsMocks, resources: Registere
         if (record) record.outputs = plainProperties(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, any>;
         registerOutputs(req, callback);
     };
+}
+
+/** What the engine and provider would do with this registration, given the resource's earlier state. */
+function decideStep(type: string, inputs: Record<string, any>, ignoreChanges: string[], prior: PriorResource | undefined): Step {
+    if (!prior) return { op: "create", changedKeys: [], replaceKeys: [], changedPaths: [], ignoredPaths: [] };
+    const sent = applyIgnoreChanges(inputs, prior.inputs, ignoreChanges);
+    const diff = providerDiff(type, prior.outputs, prior.inputs, sent);
+    const ignoredPaths = ignoreChanges.flatMap((p) => {
+        const path = parsePath(p);
+        return changedLeaves(getPath(prior.inputs, path).value, getPath(inputs, path).value, path);
+    });
+    const op = diff.replaceKeys.length > 0 ? "replace" : diff.changedKeys.length > 0 ? "update" : "same";
+    return { op, ...diff, ignoredPaths };
 }

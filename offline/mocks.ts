@@ -1,5 +1,6 @@
 import { createHash } from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import type { LiveAccount } from "./types";
 
 export interface MockAccount {
     accountId: string;
@@ -24,12 +25,17 @@ function arnPart(arn: unknown, marker: string): string {
  * Deterministic: the same program gives the same ids, so plans can be compared.
  */
 export class AwsMocks implements pulumi.runtime.Mocks {
-    constructor(private readonly account: MockAccount = DEFAULT_ACCOUNT) {}
+    constructor(
+        private readonly account: MockAccount = DEFAULT_ACCOUNT,
+        /** What exists in AWS already (runs against an earlier state); nothing when absent. */
+        private readonly live?: LiveAccount,
+    ) {}
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+    /** `generation` > 0 for a replacement: AWS gives the new resource new ids and ARNs. */
+    newResource(args: pulumi.runtime.MockResourceArgs, generation = 0): { id: string | undefined; state: Record<string, any> } {
         const { accountId: acct, partition } = this.account;
         const region = (args.inputs.region as string | undefined) ?? this.account.region;
-        const seed = `${args.type}::${args.name}::${args.inputs.name ?? ""}`;
+        const seed = `${args.type}::${args.name}::${args.inputs.name ?? ""}${generation > 0 ? `#${generation}` : ""}`;
         const name: string = args.inputs.name ?? `${args.name}-${hex(seed, 7)}`;
         const arn = (service: string, resource: string, r = region) => `arn:${partition}:${service}:${r}:${acct}:${resource}`;
         const state: Record<string, any> = { ...args.inputs };
@@ -55,8 +61,9 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 return done(a, { name, arn: a });
             }
             case "aws:ecs/taskDefinition:TaskDefinition": {
-                const a = arn("ecs", `task-definition/${args.inputs.family}:1`);
-                return done(args.inputs.family, { arn: a, revision: 1, arnWithoutRevision: arn("ecs", `task-definition/${args.inputs.family}`) });
+                const revision = 1 + generation;
+                const a = arn("ecs", `task-definition/${args.inputs.family}:${revision}`);
+                return done(args.inputs.family, { arn: a, revision, arnWithoutRevision: arn("ecs", `task-definition/${args.inputs.family}`) });
             }
             case "aws:lb/loadBalancer:LoadBalancer":
             case "aws:alb/loadBalancer:LoadBalancer": {
@@ -86,6 +93,14 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             case "aws:ec2/securityGroup:SecurityGroup": {
                 const id = `sg-${hex(seed, 17)}`;
                 return done(id, { arn: arn("ec2", `security-group/${id}`), name });
+            }
+            case "aws:ec2/eip:Eip": {
+                const n = parseInt(hex(seed, 6), 16);
+                return done(`eipalloc-${hex(seed, 17)}`, {
+                    allocationId: `eipalloc-${hex(seed, 17)}`,
+                    publicIp: `203.0.${(n >> 8) % 256}.${n % 256}`,
+                    arn: arn("ec2", `elastic-ip/eipalloc-${hex(seed, 17)}`),
+                });
             }
             case "aws:iam/role:Role":
                 return done(name, { name, arn: `arn:${partition}:iam::${acct}:role/${name}`, uniqueId: `AROA${hex(seed, 16).toUpperCase()}` });
@@ -139,11 +154,43 @@ export class AwsMocks implements pulumi.runtime.Mocks {
                 return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["1", "2", "3"].map((z) => `euw1-az${z}`), id: region };
+            case "aws:ecs/getService:getService":
+                return this.ecsService(String(args.inputs.clusterArn), String(args.inputs.serviceName));
             case "aws:ec2/getVpc:getVpc":
                 return { id: args.inputs.id, cidrBlock: "10.0.0.0/16", arn: `arn:${partition}:ec2:${region}:${accountId}:vpc/${args.inputs.id}` };
             default:
                 // An invoke the mocks do not know would silently return nothing: fail loudly instead.
                 throw new Error(`offline mocks: no answer for invoke ${args.token}`);
         }
+    }
+
+    /** aws.ecs.getService as the provider answers it: the service's live state, or the provider's not-found error. */
+    private ecsService(cluster: string, name: string): Record<string, any> {
+        const clusterName = cluster.includes(":cluster/") ? cluster.split(":cluster/")[1] : cluster;
+        const svc = this.live?.ecsService(clusterName, name);
+        if (!svc) {
+            // The SDK reports a failed invoke by the gRPC error's `details`, as the engine sends it.
+            const message = `invoking aws:ecs/getService:getService: reading ECS Service (${name}): couldn't find resource`;
+            throw Object.assign(new Error(message), { details: message });
+        }
+        const { accountId, region, partition } = this.account;
+        return {
+            id: `arn:${partition}:ecs:${region}:${accountId}:service/${clusterName}/${name}`,
+            arn: `arn:${partition}:ecs:${region}:${accountId}:service/${clusterName}/${name}`,
+            serviceName: name,
+            clusterArn: `arn:${partition}:ecs:${region}:${accountId}:cluster/${clusterName}`,
+            status: "ACTIVE",
+            deploymentControllers: [{ type: svc.deploymentController }],
+            taskDefinition: svc.taskDefinition ?? "",
+            loadBalancers: svc.loadBalancers.map((lb) => ({
+                targetGroupArn: lb.targetGroupArn,
+                containerName: lb.containerName ?? "",
+                containerPort: lb.containerPort ?? 0,
+                elbName: "",
+                advancedConfigurations: lb.advancedConfiguration ? [lb.advancedConfiguration] : [],
+            })),
+            taskSets: (svc.taskSets ?? []).map((t) => ({ status: t.status, taskDefinition: t.taskDefinition ?? "" })),
+            deployments: (svc.deployments ?? []).map((d) => ({ status: d.status, taskDefinition: d.taskDefinition ?? "" })),
+        };
     }
 }

@@ -23,14 +23,16 @@ describe("deployment modes under mocks (prod: web on codedeploy, api on bluegree
             assert.equal(web.inputs.loadBalancers.length, 1);
             assert.equal(web.inputs.loadBalancers[0].targetGroupArn, named(prod, TG, "web-blue").outputs.arn);
             assert.equal(web.inputs.loadBalancers[0].advancedConfiguration, undefined);
-            assert.deepEqual(web.options.ignoreChanges, ["taskDefinition", "loadBalancers"]);
+            // UpdateService refuses these on a CODE_DEPLOY service; the next release's AppSpec carries them.
+            assert.deepEqual(web.options.ignoreChanges, ["taskDefinition", "loadBalancers", "networkConfiguration", "platformVersion", "capacityProviderStrategies"]);
         });
 
-        it("gives the service its own listener pair forwarding to blue, with the forward action left to CodeDeploy", () => {
+        it("gives the service its own listener pair forwarding to the colour serving production (blue on a new stack)", () => {
             const listeners = ofType(prod, LISTENER).filter((l) => l.name.startsWith("web-alb"));
             assert.equal(listeners.length, 2);
             for (const l of listeners) {
-                assert.deepEqual(l.options.ignoreChanges, ["defaultActions"]);
+                // Declared as AWS has it between releases (read live), not ignored: see components/liveState.ts.
+                assert.deepEqual(l.options.ignoreChanges, []);
                 assert.equal(l.inputs.defaultActions[0].type, "forward");
                 assert.equal(l.inputs.defaultActions[0].targetGroupArn, named(prod, TG, "web-blue").outputs.arn);
             }
@@ -48,7 +50,7 @@ describe("deployment modes under mocks (prod: web on codedeploy, api on bluegree
             assert.ok(alarms.some((a) => a.includes("-blue-")) && alarms.some((a) => a.includes("-green-")));
             const pair = g.loadBalancerInfo.targetGroupPairInfo;
             assert.deepEqual(pair.targetGroups.map((t: any) => t.name), [named(prod, TG, "web-blue").inputs.name, named(prod, TG, "web-green").inputs.name]);
-            const [prodListener, testListener] = ["web-alb-production", "web-alb-test"].map((n) => named(prod, LISTENER, n).outputs.arn);
+            const [prodListener, testListener] = ["web-alb-http", "web-alb-test"].map((n) => named(prod, LISTENER, n).outputs.arn);
             assert.deepEqual(pair.prodTrafficRoute.listenerArns, [prodListener]);
             assert.deepEqual(pair.testTrafficRoute.listenerArns, [testListener]);
             assert.equal(g.deploymentConfigName, "CodeDeployDefault.ECSLinear10PercentEvery1Minutes");
@@ -121,6 +123,6 @@ describe("deployment modes under mocks (prod: web on codedeploy, api on bluegree
         const r = await runWithConfig({ services: [service("web")] });
         assert.deepEqual(named(r, SERVICE, "web").options.ignoreChanges, []);
         assert.equal(named(r, RULE, "web-production").options.ignoreChanges.length, 0);
-        assert.equal(named(r, LISTENER, "alb-production").inputs.defaultActions[0].type, "fixed-response");
+        assert.equal(named(r, LISTENER, "alb-http").inputs.defaultActions[0].type, "fixed-response");
     });
 });

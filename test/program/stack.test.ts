@@ -152,7 +152,7 @@ describe("stack files", () => {
         const dev = await runStack("dev");
         const prod = await runStack("prod");
         assert.equal(ofType(dev, "awsx:ec2:Vpc")[0].inputs.natGateways.strategy, "Single");
-        assert.ok(ofType(dev, SERVICE).every((s) => s.inputs.deploymentController.type === "ECS" && !s.inputs.deploymentConfiguration));
+        assert.ok(ofType(dev, SERVICE).every((s) => s.inputs.deploymentController.type === "ECS" && s.inputs.deploymentConfiguration.strategy === "ROLLING"));
         assert.equal(ofType(prod, "awsx:ec2:Vpc")[0].inputs.numberOfAvailabilityZones, 3);
         assert.ok(ofType(prod, "aws:lb/loadBalancer:LoadBalancer").every((lb) => lb.inputs.enableDeletionProtection === true));
         assert.deepEqual(ofType(prod, SERVICE).map((s) => s.inputs.deploymentController.type).sort(), ["CODE_DEPLOY", "ECS"]);
