@@ -281,11 +281,20 @@ function answerRegistrations(
 function decideStep(type: string, inputs: Record<string, any>, ignoreChanges: string[], prior: PriorResource | undefined): Step {
     if (!prior) return { op: "create", changedKeys: [], replaceKeys: [], changedPaths: [], ignoredPaths: [] };
     const sent = applyIgnoreChanges(inputs, prior.inputs, ignoreChanges);
-    const diff = providerDiff(type, prior.outputs, prior.inputs, sent);
+    // The bridged provider drops the diffs under ignored paths too (refreshed values the program
+    // never declared included), so only what is left is sent.
+    const diff = withoutIgnored(providerDiff(type, prior.outputs, prior.inputs, sent), ignoreChanges);
     const ignoredPaths = ignoreChanges.flatMap((p) => {
         const path = parsePath(p);
         return changedLeaves(getPath(prior.inputs, path).value, getPath(inputs, path).value, path);
     });
     const op = diff.replaceKeys.length > 0 ? "replace" : diff.changedKeys.length > 0 ? "update" : "same";
     return { op, ...diff, ignoredPaths };
+}
+
+function withoutIgnored(diff: ReturnType<typeof providerDiff>, ignoreChanges: string[]): ReturnType<typeof providerDiff> {
+    const ignored = (p: string) => ignoreChanges.some((i) => p === i || p.startsWith(`${i}.`) || p.startsWith(`${i}[`));
+    const changedPaths = diff.changedPaths.filter((p) => !ignored(p));
+    const changedKeys = diff.changedKeys.filter((k) => changedPaths.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`)));
+    return { changedKeys, changedPaths, replaceKeys: diff.replaceKeys.filter((k) => changedKeys.includes(k)) };
 }

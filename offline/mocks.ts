@@ -139,7 +139,11 @@ export class AwsMocks implements pulumi.runtime.Mocks {
             case "aws:codedeploy/deploymentConfig:DeploymentConfig":
                 return done(args.inputs.deploymentConfigName, { deploymentConfigId: hex(seed, 8), arn: arn("codedeploy", `deploymentconfig:${args.inputs.deploymentConfigName}`) });
             default:
-                return done(`${args.name}-${hex(seed, 8)}`, args.type.startsWith("aws:") ? { arn: arn(args.type.split(":")[1].split("/")[0], `${args.name}`) } : {});
+                // An `arn` input (e.g. a topic policy's topic) is the resource's own state, not a new ARN.
+                return done(
+                    `${args.name}-${hex(seed, 8)}`,
+                    args.type.startsWith("aws:") && args.inputs.arn === undefined ? { arn: arn(args.type.split(":")[1].split("/")[0], `${args.name}`) } : {},
+                );
         }
     }
 
