@@ -11,8 +11,17 @@
  *   { "version": 0.0,
  *     "Resources": [{ "TargetService": { "Type": "AWS::ECS::Service", "Properties": {
  *         "TaskDefinition": "...", "LoadBalancerInfo": { "ContainerName": "...", "ContainerPort": 80 },
+ *         "PlatformVersion": "LATEST",
+ *         "NetworkConfiguration": { "AwsvpcConfiguration": {
+ *             "Subnets": ["subnet-..."], "SecurityGroups": ["sg-..."], "AssignPublicIp": "DISABLED" } },
  *         "CapacityProviderStrategy": [{ "CapacityProvider": "...", "Base": 0, "Weight": 1 }] } } }],
  *     "Hooks": [{ "BeforeInstall": "lambda" }, ...] }
+ *
+ * UpdateService refuses network configuration, platform version and capacity provider changes
+ * on a CODE_DEPLOY service: only a CodeDeploy deployment can change them, so the program puts
+ * them in the template and every release carries them. Omitted, CodeDeploy keeps the service's
+ * current settings (CodeDeploy user guide, "AppSpec 'resources' section for Amazon ECS
+ * deployments").
  */
 
 export const TASK_DEFINITION_PLACEHOLDER = "<TASK_DEFINITION>";
@@ -35,10 +44,27 @@ export interface AppSpecInput {
     /** Lambda function name or ARN per lifecycle hook. */
     hooks?: Partial<Record<"BeforeInstall" | "AfterInstall" | "AfterAllowTestTraffic" | "BeforeAllowTraffic" | "AfterAllowTraffic", string>>;
     capacityProviderStrategy?: { capacityProvider: string; base?: number; weight?: number }[];
+    /** The awsvpc settings of the replacement task set. */
+    networkConfiguration?: AppSpecNetworkConfiguration;
+    /** Fargate platform version of the replacement task set, e.g. "LATEST" or "1.4.0". */
+    platformVersion?: string;
+}
+
+export interface AppSpecNetworkConfiguration {
+    subnets: string[];
+    securityGroups: string[];
+    assignPublicIp: boolean;
 }
 
 /** What a template may carry besides container name and port. */
-export type AppSpecTemplateOptions = Pick<AppSpecInput, "hooks" | "capacityProviderStrategy">;
+export type AppSpecTemplateOptions = Pick<AppSpecInput, "hooks" | "capacityProviderStrategy" | "networkConfiguration" | "platformVersion">;
+
+/** ECS API limits of AwsVpcConfiguration (API reference); CodeDeploy passes them on to ECS. */
+export const MAX_SUBNETS = 16;
+export const MAX_SECURITY_GROUPS = 5;
+/** ECS API ranges of a capacity provider strategy item. */
+const MAX_CAPACITY_PROVIDER_BASE = 100_000;
+const MAX_CAPACITY_PROVIDER_WEIGHT = 1_000;
 
 /** Builds the ECS AppSpec object. Throws on inputs CodeDeploy would reject later, mid-deployment. */
 export function buildAppSpec(input: AppSpecInput): object {
@@ -47,6 +73,12 @@ export function buildAppSpec(input: AppSpecInput): object {
         TaskDefinition: input.taskDefinitionArn,
         LoadBalancerInfo: { ContainerName: input.containerName, ContainerPort: input.containerPort },
     };
+    if (input.platformVersion !== undefined) {
+        properties.PlatformVersion = input.platformVersion;
+    }
+    if (input.networkConfiguration) {
+        properties.NetworkConfiguration = toAppSpecNetworkConfiguration(input.networkConfiguration);
+    }
     if (input.capacityProviderStrategy && input.capacityProviderStrategy.length > 0) {
         properties.CapacityProviderStrategy = input.capacityProviderStrategy.map(toAppSpecCapacityProvider);
     }
@@ -102,6 +134,78 @@ function validateInput(input: AppSpecInput): void {
             throw new Error(`AppSpec: unknown ECS lifecycle hook "${name}"; expected one of ${HOOK_ORDER.join(", ")}.`);
         }
     }
+    if (input.networkConfiguration !== undefined) validateNetworkConfiguration(input.networkConfiguration);
+    if (input.platformVersion !== undefined) validatePlatformVersion(input.platformVersion);
+    if (input.capacityProviderStrategy !== undefined) validateCapacityProviderStrategy(input.capacityProviderStrategy);
+}
+
+/**
+ * CodeDeploy takes all of Subnets, SecurityGroups and AssignPublicIp or none of them, so an
+ * empty list cannot stand for "keep the current ones": it is refused here rather than by the
+ * deployment, after the new tasks were asked for.
+ */
+function validateNetworkConfiguration(network: AppSpecNetworkConfiguration): void {
+    validateIdList("networkConfiguration.subnets", network.subnets, MAX_SUBNETS);
+    validateIdList("networkConfiguration.securityGroups", network.securityGroups, MAX_SECURITY_GROUPS);
+    if (typeof network.assignPublicIp !== "boolean") {
+        throw new Error(`AppSpec: networkConfiguration.assignPublicIp must be true or false, got ${JSON.stringify(network.assignPublicIp)}.`);
+    }
+}
+
+function validateIdList(field: string, ids: string[], max: number): void {
+    if (!Array.isArray(ids) || ids.length === 0) {
+        throw new Error(`AppSpec: ${field} must list at least one ID (CodeDeploy needs subnets, security groups and assignPublicIp together).`);
+    }
+    if (ids.length > max) {
+        throw new Error(`AppSpec: ${field} has ${ids.length} entries; ECS accepts at most ${max}.`);
+    }
+    for (const id of ids) {
+        if (typeof id !== "string" || id.trim() === "" || id !== id.trim()) {
+            throw new Error(`AppSpec: ${field} has an empty or padded ID ${JSON.stringify(id)}.`);
+        }
+    }
+    const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (duplicate !== undefined) {
+        throw new Error(`AppSpec: ${field} lists ${duplicate} twice.`);
+    }
+}
+
+/** Fargate platform versions are "LATEST" or a three-part version such as "1.4.0". */
+function validatePlatformVersion(version: string): void {
+    if (typeof version !== "string" || !/^(LATEST|\d+\.\d+\.\d+)$/.test(version)) {
+        throw new Error(`AppSpec: platformVersion must be "LATEST" or a version such as "1.4.0", got ${JSON.stringify(version)}.`);
+    }
+}
+
+function validateCapacityProviderStrategy(strategy: NonNullable<AppSpecInput["capacityProviderStrategy"]>): void {
+    for (const item of strategy) {
+        if (typeof item.capacityProvider !== "string" || item.capacityProvider.trim() === "") {
+            throw new Error("AppSpec: every capacityProviderStrategy entry needs a capacityProvider name.");
+        }
+        checkIntegerRange(`capacityProviderStrategy ${item.capacityProvider} base`, item.base, MAX_CAPACITY_PROVIDER_BASE);
+        checkIntegerRange(`capacityProviderStrategy ${item.capacityProvider} weight`, item.weight, MAX_CAPACITY_PROVIDER_WEIGHT);
+    }
+    const withBase = strategy.filter((item) => (item.base ?? 0) > 0).map((item) => item.capacityProvider);
+    if (withBase.length > 1) {
+        throw new Error(`AppSpec: only one capacity provider of a strategy may have a base; ${withBase.join(" and ")} both do.`);
+    }
+}
+
+function checkIntegerRange(field: string, value: number | undefined, max: number): void {
+    if (value === undefined) return;
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+        throw new Error(`AppSpec: ${field} must be an integer from 0 to ${max}, got ${String(value)}.`);
+    }
+}
+
+function toAppSpecNetworkConfiguration(network: AppSpecNetworkConfiguration): object {
+    return {
+        AwsvpcConfiguration: {
+            Subnets: [...network.subnets],
+            SecurityGroups: [...network.securityGroups],
+            AssignPublicIp: network.assignPublicIp ? "ENABLED" : "DISABLED",
+        },
+    };
 }
 
 function toAppSpecCapacityProvider(item: { capacityProvider: string; base?: number; weight?: number }): object {

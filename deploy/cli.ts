@@ -10,17 +10,23 @@ import { createConsoleReporter, systemClock, type Clock, type OutputStream, type
 import { DeployError, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, UsageError } from "./errors";
 import { loadStackOutputs, resolveRegion, selectCodeDeployService, type OutputsSource, type StackOutputs } from "./outputs";
 import { runDeploy } from "./run";
+import { DEFAULT_TIMEOUT_MINUTES, DEPLOYMENT_MARGIN_MINUTES } from "./timeout";
 
 export const DEFAULT_POLL_SECONDS = 10;
-/** Long enough for a canary or linear traffic shift plus a short termination wait. */
-export const DEFAULT_TIMEOUT_MINUTES = 60;
 
 export const USAGE = `Usage: npm run deploy -- <stack> <service> <image> [options]
 
-Deploys a new image to a CODE_DEPLOY-controlled ECS service: registers a copy of the
-running task definition with <image> for the service's container, starts a CodeDeploy
-blue/green deployment with the stack's AppSpec, and follows it (and any rollback) to the end.
+Deploys a new image to a CODE_DEPLOY-controlled ECS service: registers a copy of the task
+definition the stack declares (output services.<service>.taskDefinitionArn, registered by
+\`pulumi up\`) with <image> for the service's container, so configuration changes (environment,
+secrets, cpu, memory) go out with the image; starts a CodeDeploy blue/green deployment with the
+stack's AppSpec, and follows it (and any rollback) to the end. A stack that does not export
+taskDefinitionArn yet gets a copy of the running revision (image change only) and a warning.
 Rolling and bluegreen services are released with \`pulumi up\` instead.
+
+CodeDeploy runs one deployment per deployment group at a time, and a deployment stays active
+through its termination wait. If one is active, the command stops before registering anything
+and names it (exit 1), unless --wait-for-active is given.
 
 Arguments:
   <stack>     Pulumi stack whose outputs describe the services (e.g. dev, prod)
@@ -32,12 +38,17 @@ Options:
                          instead of running the Pulumi CLI
   --region R             AWS region (default: the stack output "region", then AWS_REGION)
   --poll-seconds N       seconds between status checks (default ${DEFAULT_POLL_SECONDS})
-  --timeout-minutes M    stop waiting after M minutes; the deployment itself goes on (default ${DEFAULT_TIMEOUT_MINUTES})
+  --timeout-minutes M    stop watching a deployment after M minutes; the deployment itself goes on.
+                         Default: the stack's traffic shift + termination wait minutes (outputs
+                         codeDeploy.trafficShiftMinutes, terminationWaitMinutes) + ${DEPLOYMENT_MARGIN_MINUTES} for task
+                         start and health checks; ${DEFAULT_TIMEOUT_MINUTES} when the outputs lack them
+  --wait-for-active      if a deployment is already active in the group, follow it to its end
+                         (whatever its outcome, within the timeout), then release
   --description TEXT     description of the CodeDeploy deployment
   -h, --help             show this help
 
-Exit codes: 0 succeeded, 1 failed / stopped / rolled back / timed out, 2 usage error,
-130 interrupted (Ctrl-C stops watching, not the deployment).
+Exit codes: 0 succeeded; 1 failed / stopped / rolled back / timed out, or another deployment
+active; 2 usage error; 130 interrupted (Ctrl-C stops watching, not the deployment).
 `;
 
 export interface CliOptions {
@@ -47,7 +58,9 @@ export interface CliOptions {
     outputsFile?: string;
     region?: string;
     pollSeconds: number;
-    timeoutMinutes: number;
+    /** Undefined unless --timeout-minutes is given: the default depends on the stack outputs. */
+    timeoutMinutes?: number;
+    waitForActive: boolean;
     description?: string;
 }
 
@@ -66,6 +79,7 @@ export function parseDeployArgs(argv: string[]): ParsedCommand {
                 region: { type: "string" },
                 "poll-seconds": { type: "string" },
                 "timeout-minutes": { type: "string" },
+                "wait-for-active": { type: "boolean" },
                 description: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
@@ -91,7 +105,8 @@ export function parseDeployArgs(argv: string[]): ParsedCommand {
             outputsFile: values["outputs-file"],
             region: values.region,
             pollSeconds: positiveNumber("--poll-seconds", values["poll-seconds"], DEFAULT_POLL_SECONDS),
-            timeoutMinutes: positiveNumber("--timeout-minutes", values["timeout-minutes"], DEFAULT_TIMEOUT_MINUTES),
+            timeoutMinutes: optionalPositiveNumber("--timeout-minutes", values["timeout-minutes"]),
+            waitForActive: values["wait-for-active"] ?? false,
             description: values.description,
         },
     };
@@ -153,7 +168,11 @@ function realClients(region: string): { ecs: ECSClient; codeDeploy: CodeDeployCl
 }
 
 function positiveNumber(flag: string, text: string | undefined, fallback: number): number {
-    if (text === undefined) return fallback;
+    return optionalPositiveNumber(flag, text) ?? fallback;
+}
+
+function optionalPositiveNumber(flag: string, text: string | undefined): number | undefined {
+    if (text === undefined) return undefined;
     const value = Number(text);
     if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
         throw new UsageError(`${flag} must be a positive number, got ${JSON.stringify(text)}.`);

@@ -1,4 +1,5 @@
 /** The deploy library: AppSpec building, stack outputs contract, and the CodeDeploy deploy flow. */
+export * from "./active";
 export * from "./appspec";
 export * from "./cli";
 export * from "./console";
@@ -8,3 +9,4 @@ export * from "./outputs";
 export * from "./progress";
 export * from "./run";
 export * from "./taskDefinition";
+export * from "./timeout";

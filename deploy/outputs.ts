@@ -3,8 +3,22 @@
  *
  *   region:   "eu-west-1"
  *   services: { <name>: { mode, clusterName, serviceName, serviceArn, containerName,
- *                         containerPort, codeDeploy?: { applicationName, deploymentGroupName },
+ *                         containerPort, taskDefinitionArn?,
+ *                         codeDeploy?: { applicationName, deploymentGroupName,
+ *                                        trafficShiftMinutes?, terminationWaitMinutes? },
  *                         appSpecTemplate? } }
+ *
+ *   taskDefinitionArn       the revision `pulumi up` registered from the stack's config. A
+ *                           CODE_DEPLOY service never runs it by itself (ECS ignores its
+ *                           taskDefinition), so a release copies it with the new image: that is
+ *                           how environment, cpu and memory changes reach production.
+ *   trafficShiftMinutes     minutes from the first to the last traffic shift of the deployment
+ *                           config (0 all-at-once, 9 linear 10% every minute, 5 canary 10% 5 min)
+ *   terminationWaitMinutes  minutes the original task set is kept after the last shift
+ *
+ * taskDefinitionArn, trafficShiftMinutes and terminationWaitMinutes came later: stacks not
+ * updated since lack them, and the command works without them (with a warning), so it must
+ * never require them.
  *
  * Read with `pulumi stack output --json --show-secrets --stack <stack>`, or from a file
  * holding the same JSON (CI jobs that already exported the outputs, tests).
@@ -23,14 +37,25 @@ export interface ServiceOutput {
     serviceArn: string;
     containerName: string;
     containerPort: number;
-    codeDeploy?: { applicationName: string; deploymentGroupName: string };
+    /** The task definition revision the stack declares (registered by `pulumi up`). */
+    taskDefinitionArn?: string;
+    codeDeploy?: CodeDeployOutput;
     appSpecTemplate?: string;
+}
+
+export interface CodeDeployOutput {
+    applicationName: string;
+    deploymentGroupName: string;
+    /** Minutes from the first to the last traffic shift of the deployment config. */
+    trafficShiftMinutes?: number;
+    /** Minutes the original (blue) task set is kept after the last shift. */
+    terminationWaitMinutes?: number;
 }
 
 /** A service this command can deploy: the CodeDeploy fields are present. */
 export interface CodeDeployServiceOutput extends ServiceOutput {
     mode: "codedeploy";
-    codeDeploy: { applicationName: string; deploymentGroupName: string };
+    codeDeploy: CodeDeployOutput;
     appSpecTemplate: string;
 }
 
@@ -120,6 +145,10 @@ export function selectCodeDeployService(outputs: StackOutputs, name: string): Co
             `Stack output services.${name} lacks ${missing.join(", ")}. Is the stack up to date (run \`pulumi up\`)?`,
         );
     }
+    const malformed = malformedOptionalFields(entry);
+    if (malformed.length > 0) {
+        throw new DeployError(`Stack output services.${name} has ${malformed.join("; ")}. Check the Pulumi program's outputs.`);
+    }
     return entry as unknown as CodeDeployServiceOutput;
 }
 
@@ -148,6 +177,26 @@ function missingCodeDeployFields(entry: Record<string, unknown>): string[] {
         }
     }
     return missing;
+}
+
+/**
+ * Optional fields may be absent or null (an older stack), but one that is present and wrong would
+ * silently deploy the wrong revision or compute a wrong timeout: refuse it.
+ */
+function malformedOptionalFields(entry: Record<string, unknown>): string[] {
+    const malformed: string[] = [];
+    const arn = entry.taskDefinitionArn;
+    if (arn != null && (typeof arn !== "string" || !/^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/\S+$/.test(arn))) {
+        malformed.push(`taskDefinitionArn ${JSON.stringify(arn)}, not a task definition ARN`);
+    }
+    const codeDeploy = entry.codeDeploy as Record<string, unknown>;
+    for (const field of ["trafficShiftMinutes", "terminationWaitMinutes"]) {
+        const value = codeDeploy[field];
+        if (value != null && (typeof value !== "number" || !Number.isFinite(value) || value < 0)) {
+            malformed.push(`codeDeploy.${field} ${JSON.stringify(value)}, not a number of minutes`);
+        }
+    }
+    return malformed;
 }
 
 async function runPulumiStackOutput(stack: string, execFile: ExecFileFn): Promise<string> {

@@ -1,17 +1,34 @@
 /**
  * The deploy flow for a CODE_DEPLOY-controlled ECS service:
- * current task definition -> new revision with the new image -> CodeDeploy deployment with the
- * rendered AppSpec -> follow it (and its rollback, if any) -> an exit code.
+ * no other deployment active in the group (or wait for it) -> the stack's task definition with
+ * the new image, registered -> CodeDeploy deployment with the rendered AppSpec -> follow it (and
+ * its rollback, if any) -> an exit code.
  */
 import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand, type DeploymentInfo } from "@aws-sdk/client-codedeploy";
-import { ECSClient } from "@aws-sdk/client-ecs";
+import { ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
+import {
+    activeDeploymentMessage,
+    activeIdFromMessage,
+    describeActive,
+    describeDeployment,
+    isDeploymentLimitExceeded,
+    listActiveDeployments,
+} from "./active";
 import { renderAppSpec } from "./appspec";
 import type { Clock, Reporter } from "./console";
 import { DeployError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_SUCCESS, UsageError } from "./errors";
 import { followDeployment, type FollowOptions, type FollowOutcome, type FollowResult } from "./follow";
 import { selectCodeDeployService, type CodeDeployServiceOutput, type StackOutputs } from "./outputs";
 import { consoleUrl, describeFailure, stopCommand, waitCommand } from "./progress";
-import { currentTaskDefinitionArn, registerWithImage } from "./taskDefinition";
+import {
+    configurationChanges,
+    containerImage,
+    currentTaskDefinitionArn,
+    describeTaskDefinition,
+    registerWithImage,
+    type DescribedTaskDefinition,
+} from "./taskDefinition";
+import { decideTimeout } from "./timeout";
 
 export interface DeployRequest {
     stack: string;
@@ -21,9 +38,15 @@ export interface DeployRequest {
     image: string;
     region: string;
     pollSeconds: number;
-    timeoutMinutes: number;
+    /** --timeout-minutes; when undefined, derived from the stack's deployment settings (see timeout.ts). */
+    timeoutMinutes?: number;
+    /** Wait for a deployment already active in the group instead of stopping. */
+    waitForActive?: boolean;
     description?: string;
 }
+
+/** The request once the timeout is decided. */
+type ResolvedRequest = DeployRequest & { timeoutMinutes: number };
 
 export interface DeployDeps {
     ecs: ECSClient;
@@ -36,7 +59,14 @@ export interface DeployDeps {
 
 export interface DeployResult {
     exitCode: number;
+    /** The revision registered for this release. */
     taskDefinitionArn?: string;
+    /** The revision it was copied from: the stack's, or the running one when the stack does not export it. */
+    sourceTaskDefinitionArn?: string;
+    /** The revision production ran before (what a rollback returns to). */
+    previousTaskDefinitionArn?: string;
+    /** The minutes the command follows a deployment before it stops watching. */
+    timeoutMinutes?: number;
     deploymentId?: string;
     outcome?: FollowOutcome;
     rollback?: { deploymentId: string; outcome: FollowOutcome };
@@ -61,36 +91,189 @@ async function deployAndFollow(request: DeployRequest, deps: DeployDeps, result:
     // Refusals (unknown service, rolling/bluegreen mode) come before any AWS call.
     const service = selectCodeDeployService(request.outputs, request.service);
     validateTiming(request);
+    const resolved = resolveTimeout(request, service, reporter);
+    result.timeoutMinutes = resolved.timeoutMinutes;
 
-    const currentArn = await awsStep("describe the ECS service", () =>
+    // Before anything is registered: a collision found later would leave a revision behind.
+    const cleared = await clearActiveDeployments(resolved, deps, service);
+    if (cleared === "interrupted" || signal?.aborted) return interruptedBeforeDeployment(reporter, result);
+
+    const runningArn = await awsStep("describe the ECS service", () =>
         currentTaskDefinitionArn(deps.ecs, service.clusterName, service.serviceName),
     );
-    reporter.info(`Service ${request.service}: ECS service ${service.serviceName} in cluster ${service.clusterName} runs ${currentArn}`);
+    result.previousTaskDefinitionArn = runningArn;
+    reporter.info(`Service ${request.service}: ECS service ${service.serviceName} in cluster ${service.clusterName} runs ${runningArn}`);
     if (signal?.aborted) return interruptedBeforeDeployment(reporter, result);
 
-    const registered = await awsStep("register the new task definition", () =>
-        registerWithImage(deps.ecs, currentArn, service.containerName, request.image),
+    const sourceArn = releaseSource(request, service, runningArn, reporter);
+    result.sourceTaskDefinitionArn = sourceArn;
+    const { source, running } = await awsStep("read the task definitions", () => describeRelease(deps.ecs, sourceArn, runningArn));
+    if (sourceArn !== runningArn) reportConfigurationChanges(reporter, service, running, source.taskDefinition, sourceArn);
+    if (signal?.aborted) return interruptedBeforeDeployment(reporter, result);
+
+    const registeredArn = await awsStep("register the new task definition", () =>
+        registerWithImage(deps.ecs, source, service.containerName, request.image),
     );
-    result.taskDefinitionArn = registered.taskDefinitionArn;
+    result.taskDefinitionArn = registeredArn;
     reporter.info(
-        `Registered ${registered.taskDefinitionArn}: container ${service.containerName} ` +
-            `${registered.previousImage ?? "(no image)"} -> ${request.image}`,
+        `Registered ${registeredArn} from ${sourceArn}: container ${service.containerName} ` +
+            `${containerImage(running, service.containerName) ?? "(no image)"} -> ${request.image}`,
     );
     if (signal?.aborted) return interruptedBeforeDeployment(reporter, result);
 
     // Deliberately not abortable: once sent, a Ctrl-C must not lose the deployment id.
-    const deploymentId = await awsStep("create the CodeDeploy deployment", () =>
-        createDeployment(deps.codeDeploy, service, registered.taskDefinitionArn, deploymentDescription(request)),
-    );
+    const deploymentId = await awsStep("create the CodeDeploy deployment", async () => {
+        try {
+            return await createDeployment(deps.codeDeploy, service, registeredArn, deploymentDescription(request));
+        } catch (e) {
+            if (!isDeploymentLimitExceeded(e)) throw e;
+            throw await collisionError(resolved, deps, service, e as Error, registeredArn);
+        }
+    });
     result.deploymentId = deploymentId;
     reporter.info(
         `Created deployment ${deploymentId} (${service.codeDeploy.applicationName} / ${service.codeDeploy.deploymentGroupName}). ` +
             `Console: ${consoleUrl(request.region, deploymentId)}`,
     );
 
-    const followed = await followDeployment(deploymentId, followOptions(request, signal), deps);
+    const followed = await followDeployment(deploymentId, followOptions(resolved, signal), deps);
     result.outcome = followed.outcome;
-    return await reportOutcome(request, deps, result, followed, registered.previousTaskDefinitionArn);
+    return await reportOutcome(resolved, deps, result, followed, runningArn);
+}
+
+function resolveTimeout(request: DeployRequest, service: CodeDeployServiceOutput, reporter: Reporter): ResolvedRequest {
+    const decision = decideTimeout(request.timeoutMinutes, service.codeDeploy);
+    reporter.info(decision.explanation);
+    if (decision.warning) reporter.error(decision.warning);
+    return { ...request, timeoutMinutes: decision.minutes };
+}
+
+/**
+ * Returns once no deployment is active in the group. Without --wait-for-active an active one
+ * ends the command; with it, each active deployment (a rollback may follow a failure) is
+ * followed to its end, whatever its outcome, within one timeout for the whole wait.
+ */
+async function clearActiveDeployments(
+    request: ResolvedRequest,
+    deps: DeployDeps,
+    service: CodeDeployServiceOutput,
+): Promise<"clear" | "interrupted"> {
+    const { reporter, clock, signal } = deps;
+    const group = service.codeDeploy;
+    const deadline = clock.now() + request.timeoutMinutes * 60_000;
+    // The list can still show a deployment that GetDeployment reports ended: never follow one twice.
+    const ended = new Set<string>();
+    for (;;) {
+        if (signal?.aborted) return "interrupted";
+        const active = await awsStep("list the deployment group's active deployments", () =>
+            listActiveDeployments(deps.codeDeploy, group, signal),
+        ).catch((e: unknown) => {
+            if (signal?.aborted) return undefined;
+            throw e;
+        });
+        if (active === undefined) return "interrupted";
+        if (active.length === 0) return "clear";
+        const id = active.find((candidate) => !ended.has(candidate));
+        if (id === undefined) {
+            if (clock.now() >= deadline) throw waitTimeoutError(request, active[0], undefined);
+            await clock.sleep(request.pollSeconds * 1000, signal);
+            continue;
+        }
+        const info = await describeDeployment(deps.codeDeploy, id);
+        if (!request.waitForActive) {
+            throw new DeployError(
+                activeDeploymentMessage({ region: request.region, group, deploymentId: id, info, done: "Nothing was registered or deployed." }),
+            );
+        }
+        const remaining = deadline - clock.now();
+        if (remaining <= 0) throw waitTimeoutError(request, id, info);
+        reporter.info(
+            `Waiting for deployment ${describeActive(id, info)} to end (--wait-for-active): CodeDeploy runs one deployment ` +
+                `per group at a time. Nothing is registered until it ends. Console: ${consoleUrl(request.region, id)}`,
+        );
+        const followed = await followDeployment(id, { ...followOptions(request, signal), timeoutMs: remaining }, deps);
+        if (followed.outcome === "Interrupted") {
+            reporter.error(`Stopped waiting for deployment ${id}; it continues in CodeDeploy.`);
+            return "interrupted";
+        }
+        if (followed.outcome === "TimedOut") throw waitTimeoutError(request, id, followed.snapshot?.deployment);
+        ended.add(id);
+        // Whatever its outcome, the group is free for this release; the operator still learns how it ended.
+        const error = followed.snapshot?.deployment.errorInformation;
+        const detail = error?.code || error?.message ? ` (${[error.code, error.message].filter(Boolean).join(": ")})` : "";
+        reporter.info(`Deployment ${id} ended: ${followed.outcome}${detail}. Going on with the release of ${request.image}.`);
+        // A failed deployment's rollback may be created a little later: let it appear before
+        // listing again, rather than collide with it.
+        if (followed.outcome !== "Succeeded" && followed.snapshot) await awaitRollbackInfo(request, deps, followed.snapshot.deployment);
+    }
+}
+
+function waitTimeoutError(request: ResolvedRequest, deploymentId: string, info: DeploymentInfo | undefined): DeployError {
+    return new DeployError(
+        `Deployment ${deploymentId} was still ${info?.status ?? "active"} after waiting ${request.timeoutMinutes} min ` +
+            "(--wait-for-active): nothing was registered or deployed. " +
+            `Follow it: ${consoleUrl(request.region, deploymentId)} and release again once it has ended.`,
+    );
+}
+
+/** The refusal of CreateDeployment because another deployment started after the check (a race). */
+async function collisionError(
+    request: ResolvedRequest,
+    deps: DeployDeps,
+    service: CodeDeployServiceOutput,
+    refusal: Error,
+    registeredArn: string,
+): Promise<DeployError> {
+    const active = await listActiveDeployments(deps.codeDeploy, service.codeDeploy).catch(() => [] as string[]);
+    const id = active[0] ?? activeIdFromMessage(refusal.message);
+    const done = `Nothing was deployed (the registered ${registeredArn} is unused and harmless).`;
+    if (!id) {
+        return new DeployError(`CodeDeploy refused the deployment: ${refusal.message}. ${done} Release again once the active deployment has ended.`);
+    }
+    const info = await describeDeployment(deps.codeDeploy, id);
+    return new DeployError(activeDeploymentMessage({ region: request.region, group: service.codeDeploy, deploymentId: id, info, done }));
+}
+
+/**
+ * The revision the release copies: the stack's, so that config changes applied by `pulumi up`
+ * (which ECS never runs for a CODE_DEPLOY service) go out with it; the running one only for a
+ * stack that does not export it yet.
+ */
+function releaseSource(request: DeployRequest, service: CodeDeployServiceOutput, runningArn: string, reporter: Reporter): string {
+    if (service.taskDefinitionArn) return service.taskDefinitionArn;
+    reporter.error(
+        `Warning: the outputs of stack ${request.stack} have no services.${request.service}.taskDefinitionArn (they predate it), ` +
+            `so this release copies the running ${runningArn} and changes only the image: configuration changes in the stack ` +
+            `(environment, secrets, cpu, memory...) will NOT be included until \`pulumi up\` is run on stack ${request.stack}.`,
+    );
+    return runningArn;
+}
+
+/** Reads the source revision, and the running one too when it differs (for the comparison). */
+async function describeRelease(
+    ecs: ECSClient,
+    sourceArn: string,
+    runningArn: string,
+): Promise<{ source: DescribedTaskDefinition; running: TaskDefinition }> {
+    const source = await describeTaskDefinition(ecs, sourceArn);
+    const running = sourceArn === runningArn ? source : await describeTaskDefinition(ecs, runningArn);
+    return { source, running: running.taskDefinition };
+}
+
+function reportConfigurationChanges(
+    reporter: Reporter,
+    service: CodeDeployServiceOutput,
+    running: TaskDefinition,
+    declared: TaskDefinition,
+    declaredArn: string,
+): void {
+    const changes = configurationChanges(running, declared, service.containerName);
+    if (changes.length === 0) {
+        reporter.info(`The release starts from the stack's ${declaredArn}: no configuration change besides the image.`);
+        return;
+    }
+    reporter.info(`The release starts from the stack's ${declaredArn} and, besides the image, changes:`);
+    for (const line of changes) reporter.info(`  ${line}`);
 }
 
 /** The CreateDeployment call; the AppSpec goes inline, so no S3 bucket is involved. */
@@ -118,7 +301,7 @@ export function deploymentDescription(request: Pick<DeployRequest, "description"
 }
 
 async function reportOutcome(
-    request: DeployRequest,
+    request: ResolvedRequest,
     deps: DeployDeps,
     result: DeployResult,
     followed: FollowResult,
@@ -149,7 +332,7 @@ async function reportOutcome(
 
 /** Says whether CodeDeploy rolled back, and follows the rollback deployment to its end. */
 async function handleRollback(
-    request: DeployRequest,
+    request: ResolvedRequest,
     deps: DeployDeps,
     result: DeployResult,
     failed: DeploymentInfo,
@@ -199,7 +382,7 @@ async function awaitRollbackInfo(request: DeployRequest, deps: DeployDeps, faile
 
 function reportRollbackOutcome(
     reporter: Reporter,
-    request: DeployRequest,
+    request: ResolvedRequest,
     rollbackId: string,
     rollback: FollowResult,
     previousTaskDefinitionArn: string,
@@ -234,7 +417,7 @@ function reportInterrupted(reporter: Reporter, region: string, deploymentId: str
     reporter.error(`  to follow it: ${consoleUrl(region, deploymentId)}`);
 }
 
-function reportTimeout(reporter: Reporter, request: DeployRequest, deploymentId: string, status: string | undefined): void {
+function reportTimeout(reporter: Reporter, request: ResolvedRequest, deploymentId: string, status: string | undefined): void {
     reporter.error(
         `Timed out after ${request.timeoutMinutes} min: deployment ${deploymentId} is still ${status ?? "running"}. ` +
             "It was NOT stopped and continues in CodeDeploy.",
@@ -271,7 +454,7 @@ async function awsStep<T>(step: string, call: () => Promise<T>): Promise<T> {
     }
 }
 
-function followOptions(request: DeployRequest, signal: AbortSignal | undefined): FollowOptions {
+function followOptions(request: ResolvedRequest, signal: AbortSignal | undefined): FollowOptions {
     return {
         region: request.region,
         pollMs: request.pollSeconds * 1000,
@@ -281,7 +464,7 @@ function followOptions(request: DeployRequest, signal: AbortSignal | undefined):
 }
 
 function validateTiming(request: DeployRequest): void {
-    if (!(request.pollSeconds > 0) || !(request.timeoutMinutes > 0)) {
+    if (!(request.pollSeconds > 0) || (request.timeoutMinutes !== undefined && !(request.timeoutMinutes > 0))) {
         throw new UsageError(`pollSeconds and timeoutMinutes must be positive (got ${request.pollSeconds}, ${request.timeoutMinutes}).`);
     }
 }

@@ -1,7 +1,13 @@
 import { strict as assert } from "node:assert";
-import { TASK_DEFINITION_PLACEHOLDER, appSpecTemplate, buildAppSpec, renderAppSpec } from "../../deploy/appspec";
+import { TASK_DEFINITION_PLACEHOLDER, appSpecTemplate, buildAppSpec, renderAppSpec, type AppSpecInput } from "../../deploy/appspec";
 
 const ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/api:8";
+const NETWORK = { subnets: ["subnet-0a", "subnet-0b"], securityGroups: ["sg-0task"], assignPublicIp: false };
+
+function properties(input: Partial<AppSpecInput>): Record<string, unknown> {
+    const appSpec = buildAppSpec({ taskDefinitionArn: ARN, containerName: "app", containerPort: 8080, ...input });
+    return (appSpec as { Resources: { TargetService: { Properties: Record<string, unknown> } }[] }).Resources[0].TargetService.Properties;
+}
 
 describe("deploy/appspec", () => {
     describe("buildAppSpec", () => {
@@ -56,6 +62,71 @@ describe("deploy/appspec", () => {
             ]);
         });
 
+        it("renders the network configuration with the AppSpec keys and ENABLED/DISABLED", () => {
+            assert.deepEqual(properties({ networkConfiguration: NETWORK }).NetworkConfiguration, {
+                AwsvpcConfiguration: { Subnets: ["subnet-0a", "subnet-0b"], SecurityGroups: ["sg-0task"], AssignPublicIp: "DISABLED" },
+            });
+            const exposed = properties({ networkConfiguration: { ...NETWORK, assignPublicIp: true } });
+            assert.equal((exposed.NetworkConfiguration as { AwsvpcConfiguration: { AssignPublicIp: string } }).AwsvpcConfiguration.AssignPublicIp, "ENABLED");
+        });
+
+        it("renders the platform version", () => {
+            assert.equal(properties({ platformVersion: "1.4.0" }).PlatformVersion, "1.4.0");
+            assert.equal(properties({ platformVersion: "LATEST" }).PlatformVersion, "LATEST");
+        });
+
+        it("omits NetworkConfiguration and PlatformVersion when not given, so CodeDeploy keeps the service's", () => {
+            const props = properties({});
+            assert.equal("NetworkConfiguration" in props, false);
+            assert.equal("PlatformVersion" in props, false);
+        });
+
+        it("does not share the caller's arrays", () => {
+            const network = { ...NETWORK, subnets: [...NETWORK.subnets] };
+            const props = properties({ networkConfiguration: network });
+            network.subnets.push("subnet-0c");
+            assert.deepEqual((props.NetworkConfiguration as { AwsvpcConfiguration: { Subnets: string[] } }).AwsvpcConfiguration.Subnets, ["subnet-0a", "subnet-0b"]);
+        });
+
+        for (const [what, network, message] of [
+            ["no subnet", { ...NETWORK, subnets: [] }, /subnets must list at least one ID/],
+            ["no security group (CodeDeploy takes all three or none)", { ...NETWORK, securityGroups: [] }, /securityGroups must list at least one ID/],
+            ["17 subnets", { ...NETWORK, subnets: Array.from({ length: 17 }, (_, i) => `subnet-${i}`) }, /subnets has 17 entries; ECS accepts at most 16/],
+            ["6 security groups", { ...NETWORK, securityGroups: ["sg-1", "sg-2", "sg-3", "sg-4", "sg-5", "sg-6"] }, /securityGroups has 6 entries; ECS accepts at most 5/],
+            ["an empty subnet ID", { ...NETWORK, subnets: ["subnet-0a", " "] }, /subnets has an empty or padded ID/],
+            ["a duplicate security group", { ...NETWORK, securityGroups: ["sg-1", "sg-1"] }, /securityGroups lists sg-1 twice/],
+            ["a string for assignPublicIp", { ...NETWORK, assignPublicIp: "ENABLED" as unknown as boolean }, /assignPublicIp must be true or false/],
+        ] as const) {
+            it(`rejects a network configuration with ${what}`, () => {
+                assert.throws(() => properties({ networkConfiguration: network as AppSpecInput["networkConfiguration"] }), message);
+            });
+        }
+
+        it("accepts the limits: 16 subnets, 5 security groups", () => {
+            const network = {
+                subnets: Array.from({ length: 16 }, (_, i) => `subnet-${i}`),
+                securityGroups: ["sg-1", "sg-2", "sg-3", "sg-4", "sg-5"],
+                assignPublicIp: false,
+            };
+            assert.doesNotThrow(() => properties({ networkConfiguration: network }));
+        });
+
+        it("rejects a platform version Fargate does not have", () => {
+            for (const version of ["", "latest", "1.4", "v1.4.0", " LATEST"]) {
+                assert.throws(() => properties({ platformVersion: version }), /platformVersion must be "LATEST" or a version such as "1\.4\.0"/, version);
+            }
+        });
+
+        it("rejects a capacity provider strategy ECS would refuse", () => {
+            assert.throws(() => properties({ capacityProviderStrategy: [{ capacityProvider: "" }] }), /needs a capacityProvider name/);
+            assert.throws(() => properties({ capacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1001 }] }), /FARGATE weight must be an integer from 0 to 1000/);
+            assert.throws(() => properties({ capacityProviderStrategy: [{ capacityProvider: "FARGATE", base: -1 }] }), /FARGATE base must be an integer from 0 to 100000/);
+            assert.throws(
+                () => properties({ capacityProviderStrategy: [{ capacityProvider: "FARGATE", base: 1 }, { capacityProvider: "FARGATE_SPOT", base: 2 }] }),
+                /only one capacity provider of a strategy may have a base; FARGATE and FARGATE_SPOT both do/,
+            );
+        });
+
         it("rejects a port CodeDeploy would reject mid-deployment", () => {
             assert.throws(() => buildAppSpec({ taskDefinitionArn: ARN, containerName: "app", containerPort: 0 }), /containerPort/);
             assert.throws(() => buildAppSpec({ taskDefinitionArn: ARN, containerName: "app", containerPort: 80.5 }), /containerPort/);
@@ -82,6 +153,22 @@ describe("deploy/appspec", () => {
         it("can carry hooks", () => {
             const parsed = JSON.parse(appSpecTemplate("app", 8080, { hooks: { BeforeAllowTraffic: "check" } }));
             assert.deepEqual(parsed.Hooks, [{ BeforeAllowTraffic: "check" }]);
+        });
+
+        it("can carry network configuration, platform version and capacity providers, and renders them unchanged", () => {
+            const template = appSpecTemplate("app", 8080, {
+                networkConfiguration: NETWORK,
+                platformVersion: "1.4.0",
+                capacityProviderStrategy: [{ capacityProvider: "FARGATE", base: 1, weight: 1 }],
+            });
+            const props = JSON.parse(renderAppSpec(template, ARN)).Resources[0].TargetService.Properties;
+            assert.deepEqual(props, {
+                TaskDefinition: ARN,
+                LoadBalancerInfo: { ContainerName: "app", ContainerPort: 8080 },
+                PlatformVersion: "1.4.0",
+                NetworkConfiguration: { AwsvpcConfiguration: { Subnets: ["subnet-0a", "subnet-0b"], SecurityGroups: ["sg-0task"], AssignPublicIp: "DISABLED" } },
+                CapacityProviderStrategy: [{ CapacityProvider: "FARGATE", Base: 1, Weight: 1 }],
+            });
         });
     });
 

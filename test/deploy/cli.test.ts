@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
-import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand } from "@aws-sdk/client-codedeploy";
+import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand, ListDeploymentsCommand } from "@aws-sdk/client-codedeploy";
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
-import { DEFAULT_POLL_SECONDS, DEFAULT_TIMEOUT_MINUTES, USAGE, parseDeployArgs, runCli, type CliIo } from "../../deploy/cli";
+import { DEFAULT_POLL_SECONDS, USAGE, parseDeployArgs, runCli, type CliIo } from "../../deploy/cli";
 import { DeployError, UsageError } from "../../deploy/errors";
 import type { StackOutputs } from "../../deploy/outputs";
-import { CURRENT_TD_ARN, NEW_IMAGE, NEW_TD_ARN, describedTaskDefinition, fakeClock, stackOutputs } from "./helpers";
+import { CURRENT_TD_ARN, NEW_IMAGE, NEW_TD_ARN, currentStackOutputs, describedTaskDefinition, fakeClock, stackOutputs } from "./helpers";
 
 describe("deploy/cli", () => {
     describe("parseDeployArgs", () => {
@@ -14,7 +14,8 @@ describe("deploy/cli", () => {
                 help: false,
                 options: {
                     stack: "prod", service: "api", image: NEW_IMAGE, outputsFile: undefined, region: undefined,
-                    pollSeconds: DEFAULT_POLL_SECONDS, timeoutMinutes: DEFAULT_TIMEOUT_MINUTES, description: undefined,
+                    // No default here: it depends on the stack's deployment settings (deploy/timeout.ts).
+                    pollSeconds: DEFAULT_POLL_SECONDS, timeoutMinutes: undefined, waitForActive: false, description: undefined,
                 },
             });
         });
@@ -22,12 +23,15 @@ describe("deploy/cli", () => {
         it("reads every option", () => {
             const parsed = parseDeployArgs([
                 "prod", "api", NEW_IMAGE, "--outputs-file", "o.json", "--region", "us-east-1",
-                "--poll-seconds", "3", "--timeout-minutes", "90", "--description", "hotfix",
+                "--poll-seconds", "3", "--timeout-minutes", "90", "--wait-for-active", "--description", "hotfix",
             ]);
             assert.ok(!parsed.help);
             assert.deepEqual(
                 { ...parsed.options },
-                { stack: "prod", service: "api", image: NEW_IMAGE, outputsFile: "o.json", region: "us-east-1", pollSeconds: 3, timeoutMinutes: 90, description: "hotfix" },
+                {
+                    stack: "prod", service: "api", image: NEW_IMAGE, outputsFile: "o.json", region: "us-east-1", pollSeconds: 3, timeoutMinutes: 90,
+                    waitForActive: true, description: "hotfix",
+                },
             );
         });
 
@@ -73,6 +77,12 @@ describe("deploy/cli", () => {
             assert.equal(cli.out(), USAGE);
         });
 
+        it("documents --wait-for-active, the timeout rule and the declared task definition in the help", () => {
+            assert.match(USAGE, /--wait-for-active/);
+            assert.match(USAGE, /trafficShiftMinutes, terminationWaitMinutes\) \+ 20 for task\s+start and health checks; 60 when the outputs lack them/);
+            assert.match(USAGE, /services\.<service>\.taskDefinitionArn/);
+        });
+
         it("exits 2 on a usage error and points to --help", async () => {
             const cli = io(["prod"]);
             assert.equal(await runCli(cli), 2);
@@ -108,6 +118,7 @@ describe("deploy/cli", () => {
                 ecsMock.on(DescribeServicesCommand).resolves({ services: [{ serviceName: "api-svc", status: "ACTIVE", deploymentController: { type: "CODE_DEPLOY" }, taskDefinition: CURRENT_TD_ARN }] });
                 ecsMock.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: describedTaskDefinition() });
                 ecsMock.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { taskDefinitionArn: NEW_TD_ARN } });
+                cdMock.on(ListDeploymentsCommand).resolves({ deployments: [] });
                 cdMock.on(CreateDeploymentCommand).resolves({ deploymentId: "d-1" });
                 cdMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { deploymentId: "d-1", status: "Succeeded" } });
                 const cli = io(["prod", "api", NEW_IMAGE, ...extra], {
@@ -124,6 +135,24 @@ describe("deploy/cli", () => {
             assert.match(fromStack.cli.out(), /Deployment d-1 succeeded/);
             const fromFlag = await run(["--region", "us-east-2"]);
             assert.deepEqual(fromFlag.cli.regions, ["us-east-2"]);
+        });
+
+        it("stops with exit 1, naming the active deployment, unless --wait-for-active", async () => {
+            const ecs = new ECSClient({ region: "eu-west-1" });
+            const codeDeploy = new CodeDeployClient({ region: "eu-west-1" });
+            const ecsMock = mockClient(ecs);
+            const cdMock = mockClient(codeDeploy);
+            cdMock.on(ListDeploymentsCommand).resolves({ deployments: ["d-OLD"] });
+            cdMock.on(GetDeploymentCommand).resolves({ deploymentInfo: { deploymentId: "d-OLD", status: "InProgress" } });
+            const cli = io(["prod", "api", NEW_IMAGE], {
+                loadOutputs: async () => currentStackOutputs({ trafficShiftMinutes: 9, terminationWaitMinutes: 30 }),
+                makeClients: () => ({ ecs, codeDeploy }),
+            });
+            assert.equal(await runCli(cli), 1);
+            assert.match(cli.err(), /already has an active deployment, d-OLD \(InProgress\)/);
+            assert.match(cli.out(), /Timeout: 59 min = 9 min traffic shifting/);
+            assert.equal(ecsMock.calls().length, 0);
+            assert.equal(cdMock.commandCalls(CreateDeploymentCommand).length, 0);
         });
     });
 });

@@ -61,6 +61,8 @@ export function recordingReporter(): RecordingReporter {
 export const REGION = "eu-west-1";
 export const CURRENT_TD_ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/api:7";
 export const NEW_TD_ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/api:8";
+/** The revision `pulumi up` registered from the stack's config (ECS never runs it by itself). */
+export const DECLARED_TD_ARN = "arn:aws:ecs:eu-west-1:111122223333:task-definition/api:6";
 export const OLD_IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/api:1.0.0";
 export const NEW_IMAGE = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/api:1.1.0";
 
@@ -135,6 +137,39 @@ export function describedTaskDefinition(): TaskDefinition {
         registeredBy: "arn:aws:sts::111122223333:assumed-role/deployer/ci",
         deregisteredAt: undefined,
     };
+}
+
+/** Stack outputs of a stack updated since the command needs taskDefinitionArn and the CodeDeploy timings. */
+export function currentStackOutputs(codeDeploy: { trafficShiftMinutes?: number; terminationWaitMinutes?: number } = {}): StackOutputs {
+    const outputs = stackOutputs();
+    const api = outputs.services.api as Record<string, unknown>;
+    api.taskDefinitionArn = DECLARED_TD_ARN;
+    api.codeDeploy = { ...(api.codeDeploy as object), ...codeDeploy };
+    return outputs;
+}
+
+/**
+ * What the stack declares after a config change the running revision lacks: a new environment
+ * variable, a changed one, one removed, a new secret, more memory, a new health check.
+ */
+export function declaredTaskDefinition(): TaskDefinition {
+    const declared = describedTaskDefinition();
+    declared.taskDefinitionArn = DECLARED_TD_ARN;
+    declared.revision = 6;
+    declared.memory = "2048";
+    const app = declared.containerDefinitions![0];
+    // The image the config held when `pulumi up` ran: the release replaces it.
+    app.image = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/api:0.9.0";
+    app.environment = [
+        { name: "LOG_LEVEL", value: "debug" },
+        { name: "FEATURE_CHECKOUT_V2", value: "on" },
+    ];
+    app.secrets = [
+        ...app.secrets!,
+        { name: "STRIPE_KEY", valueFrom: "arn:aws:secretsmanager:eu-west-1:111122223333:secret:stripe" },
+    ];
+    app.healthCheck = { command: ["CMD-SHELL", "curl -f http://localhost:8080/health"], interval: 10 };
+    return declared;
 }
 
 export const READ_ONLY_FIELDS = [

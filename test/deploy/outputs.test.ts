@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { DeployError, UsageError } from "../../deploy/errors";
 import { loadStackOutputs, parseStackOutputs, resolveRegion, selectCodeDeployService, type ExecFileFn } from "../../deploy/outputs";
-import { stackOutputs } from "./helpers";
+import { DECLARED_TD_ARN, currentStackOutputs, stackOutputs } from "./helpers";
 
 describe("deploy/outputs", () => {
     describe("loadStackOutputs", () => {
@@ -74,6 +74,34 @@ describe("deploy/outputs", () => {
                 );
             });
         }
+
+        it("returns the declared task definition and the CodeDeploy timings when the stack exports them", () => {
+            const service = selectCodeDeployService(currentStackOutputs({ trafficShiftMinutes: 0, terminationWaitMinutes: 30 }), "api");
+            assert.equal(service.taskDefinitionArn, DECLARED_TD_ARN);
+            assert.equal(service.codeDeploy.trafficShiftMinutes, 0);
+            assert.equal(service.codeDeploy.terminationWaitMinutes, 30);
+        });
+
+        it("accepts a stack that predates them (absent or null)", () => {
+            const outputs = stackOutputs();
+            const api = outputs.services.api as Record<string, unknown>;
+            api.taskDefinitionArn = null;
+            api.codeDeploy = { ...(api.codeDeploy as object), trafficShiftMinutes: null };
+            assert.doesNotThrow(() => selectCodeDeployService(outputs, "api"));
+        });
+
+        it("refuses a malformed taskDefinitionArn or timing rather than deploy the wrong revision or time out wrongly", () => {
+            const outputs = currentStackOutputs({ trafficShiftMinutes: -1, terminationWaitMinutes: "30" as unknown as number });
+            (outputs.services.api as Record<string, unknown>).taskDefinitionArn = "api:6";
+            assert.throws(
+                () => selectCodeDeployService(outputs, "api"),
+                (e: unknown) =>
+                    e instanceof DeployError &&
+                    e.message.includes('taskDefinitionArn "api:6", not a task definition ARN') &&
+                    e.message.includes("codeDeploy.trafficShiftMinutes -1, not a number of minutes") &&
+                    e.message.includes('codeDeploy.terminationWaitMinutes "30", not a number of minutes'),
+            );
+        });
 
         it("names the missing fields of an incomplete codedeploy entry", () => {
             const outputs = stackOutputs();

@@ -5,6 +5,7 @@ import {
     GetDeploymentCommand,
     GetDeploymentTargetCommand,
     ListDeploymentTargetsCommand,
+    ListDeploymentsCommand,
     StopDeploymentCommand,
     type DeploymentInfo,
 } from "@aws-sdk/client-codedeploy";
@@ -19,10 +20,13 @@ import { TASK_DEFINITION_PLACEHOLDER } from "../../deploy/appspec";
 import { runDeploy, type DeployRequest } from "../../deploy/run";
 import {
     CURRENT_TD_ARN,
+    DECLARED_TD_ARN,
     NEW_IMAGE,
     NEW_TD_ARN,
     READ_ONLY_FIELDS,
     REGION,
+    currentStackOutputs,
+    declaredTaskDefinition,
     describedTaskDefinition,
     fakeClock,
     recordingReporter,
@@ -77,6 +81,7 @@ function mockEcs(): void {
 }
 
 function mockCodeDeploy(...statuses: ReturnType<typeof deployment>[]): void {
+    cdMock.on(ListDeploymentsCommand).resolves({ deployments: [] });
     cdMock.on(CreateDeploymentCommand).resolves({ deploymentId: "d-NEW" });
     cdMock.on(ListDeploymentTargetsCommand).resolves({ targetIds: ["main:api-svc"] });
     cdMock.on(GetDeploymentTargetCommand).resolves(ecsTarget(100, 0));
@@ -327,6 +332,262 @@ describe("deploy/run runDeploy", () => {
         });
     });
 
+    describe("config changes from the stack (the declared task definition)", () => {
+        /** ECS: the service runs api:7; the stack declares api:6 with config changes. */
+        function mockDeclared(): void {
+            mockEcs();
+            ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: DECLARED_TD_ARN })
+                .resolves({ taskDefinition: declaredTaskDefinition(), tags: [{ key: "team", value: "payments" }] });
+        }
+
+        it("registers a copy of the stack's revision with the new image, so new config goes out with the release", async () => {
+            mockDeclared();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            const result = await runDeploy(request({ outputs: currentStackOutputs() }), deps());
+            assert.equal(result.exitCode, 0);
+            const input = ecsMock.commandCalls(RegisterTaskDefinitionCommand)[0].args[0].input;
+            const app = input.containerDefinitions!.find((c) => c.name === "app")!;
+            assert.equal(app.image, NEW_IMAGE);
+            assert.deepEqual(app.environment, [{ name: "LOG_LEVEL", value: "debug" }, { name: "FEATURE_CHECKOUT_V2", value: "on" }]);
+            assert.ok(app.secrets!.some((secret) => secret.name === "STRIPE_KEY"));
+            assert.equal(input.memory, "2048");
+            assert.equal(result.sourceTaskDefinitionArn, DECLARED_TD_ARN);
+        });
+
+        it("keeps the running revision as the previous one, for the rollback message", async () => {
+            mockDeclared();
+            mockCodeDeploy(deployment("d-NEW", "Failed", { rollbackInfo: { rollbackDeploymentId: "d-BACK" } }));
+            cdMock.on(GetDeploymentCommand, { deploymentId: "d-BACK" }).resolves(deployment("d-BACK", "Succeeded"));
+            const result = await runDeploy(request({ outputs: currentStackOutputs() }), deps());
+            assert.equal(result.previousTaskDefinitionArn, CURRENT_TD_ARN);
+            assert.ok(reporter.errors.includes(`Rollback deployment d-BACK succeeded: api runs ${CURRENT_TD_ARN} again.`));
+            assert.match(reporter.text(), new RegExp(`Registered ${NEW_TD_ARN} from ${DECLARED_TD_ARN}: container app .*api:1\\.0\\.0 -> .*api:1\\.1\\.0`));
+        });
+
+        it("prints what the release carries besides the image: names, never values", async () => {
+            mockDeclared();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            await runDeploy(request({ outputs: currentStackOutputs() }), deps());
+            const text = reporter.text();
+            assert.ok(reporter.infos.includes(`The release starts from the stack's ${DECLARED_TD_ARN} and, besides the image, changes:`), text);
+            for (const line of [
+                "  task memory 1024 -> 2048",
+                "  container app: environment added FEATURE_CHECKOUT_V2; changed LOG_LEVEL",
+                "  container app: secrets added STRIPE_KEY",
+                "  container app: settings changed: healthCheck",
+            ]) {
+                assert.ok(reporter.infos.includes(line), `missing ${JSON.stringify(line)} in\n${text}`);
+            }
+            for (const value of ["debug", "\"on\"", "secret:stripe", "curl"]) assert.equal(text.includes(value), false, value);
+            // The declared revision's own image is not a change: the release replaces it.
+            assert.equal(text.includes("api:0.9.0"), false);
+        });
+
+        it("says so when the stack's revision differs from the running one only by its image", async () => {
+            mockEcs();
+            const sameConfig = describedTaskDefinition();
+            sameConfig.taskDefinitionArn = DECLARED_TD_ARN;
+            sameConfig.containerDefinitions![0].image = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/api:0.9.0";
+            ecsMock.on(DescribeTaskDefinitionCommand, { taskDefinition: DECLARED_TD_ARN }).resolves({ taskDefinition: sameConfig });
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            await runDeploy(request({ outputs: currentStackOutputs() }), deps());
+            assert.ok(reporter.infos.includes(`The release starts from the stack's ${DECLARED_TD_ARN}: no configuration change besides the image.`));
+        });
+
+        it("reads the declared revision once and prints no comparison when production already runs it", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            const outputs = currentStackOutputs();
+            (outputs.services.api as Record<string, unknown>).taskDefinitionArn = CURRENT_TD_ARN;
+            await runDeploy(request({ outputs }), deps());
+            assert.equal(ecsMock.commandCalls(DescribeTaskDefinitionCommand).length, 1);
+            assert.equal(reporter.text().includes("besides the image"), false);
+            assert.equal(reporter.text().includes("Warning"), false);
+        });
+
+        it("falls back to the running revision, with a warning, when the stack does not export taskDefinitionArn", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            const result = await runDeploy(request(), deps());
+            assert.equal(result.exitCode, 0);
+            assert.deepEqual(ecsMock.commandCalls(DescribeTaskDefinitionCommand).map((c) => c.args[0].input.taskDefinition), [CURRENT_TD_ARN]);
+            assert.equal(result.sourceTaskDefinitionArn, CURRENT_TD_ARN);
+            const warning = reporter.errors.find((m) => m.startsWith("Warning: the outputs of stack prod have no services.api.taskDefinitionArn (they predate it)"));
+            assert.ok(warning, reporter.text());
+            assert.match(warning, /copies the running .*api:7 and changes only the image/);
+            assert.match(warning, /will NOT be included until `pulumi up` is run on stack prod/);
+        });
+    });
+
+    describe("a deployment already active in the group", () => {
+        const OLD_ID = "d-OLD";
+
+        function inTerminationWait(status: DeploymentInfo["status"] = "InProgress") {
+            return deployment(OLD_ID, status, {
+                description: "Deploy api:1.0.9",
+                createTime: new Date("2025-03-01T10:00:00Z"),
+                instanceTerminationWaitTimeStarted: true,
+            });
+        }
+
+        it("stops before registering anything, naming the deployment, its console link and what to do (exit 1)", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            cdMock.on(ListDeploymentsCommand).resolves({ deployments: [OLD_ID] });
+            cdMock.on(GetDeploymentCommand, { deploymentId: OLD_ID }).resolves(inTerminationWait());
+            const result = await runDeploy(request(), deps());
+            assert.equal(result.exitCode, 1);
+            assert.equal(ecsMock.commandCalls(RegisterTaskDefinitionCommand).length, 0);
+            assert.equal(cdMock.commandCalls(CreateDeploymentCommand).length, 0);
+            assert.equal(cdMock.commandCalls(StopDeploymentCommand).length, 0);
+            const text = reporter.errors.join("\n");
+            assert.match(text, /Deployment group api-app\/api-dg already has an active deployment, d-OLD \(InProgress, in its termination wait, "Deploy api:1\.0\.9"\), created 2025-03-01 10:00 UTC: CodeDeploy runs one deployment per group at a time\. Nothing was registered or deployed\./);
+            assert.ok(text.includes(`https://${REGION}.console.aws.amazon.com/codesuite/codedeploy/deployments/d-OLD?region=${REGION}`));
+            assert.ok(text.includes("--wait-for-active"));
+            assert.ok(text.includes("aws deploy continue-deployment --deployment-id d-OLD --deployment-wait-type TERMINATION_WAIT"));
+        });
+
+        it("asks CodeDeploy for the group's deployments in every non-final status, Baking included", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            await runDeploy(request(), deps());
+            const input = cdMock.commandCalls(ListDeploymentsCommand)[0].args[0].input;
+            assert.equal(input.applicationName, "api-app");
+            assert.equal(input.deploymentGroupName, "api-dg");
+            assert.deepEqual([...input.includeOnlyStatuses!].sort(), ["Baking", "Created", "InProgress", "Queued", "Ready"]);
+        });
+
+        it("checks before touching ECS", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            cdMock.on(ListDeploymentsCommand).resolves({ deployments: [OLD_ID] });
+            await runDeploy(request(), deps());
+            assert.equal(ecsMock.calls().length, 0);
+        });
+
+        it("with --wait-for-active, follows it to its end, prints its outcome, then releases", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            cdMock.on(ListDeploymentsCommand).resolvesOnce({ deployments: [OLD_ID] }).resolves({ deployments: [] });
+            cdMock.on(GetDeploymentCommand, { deploymentId: OLD_ID })
+                .resolvesOnce(inTerminationWait())
+                .resolvesOnce(inTerminationWait())
+                .resolves(deployment(OLD_ID, "Succeeded"));
+            const result = await runDeploy(request({ waitForActive: true }), deps());
+            assert.equal(result.exitCode, 0);
+            assert.equal(result.deploymentId, "d-NEW");
+            assert.ok(reporter.infos.some((m) => m.startsWith("Waiting for deployment d-OLD (InProgress") && m.includes("--wait-for-active")));
+            assert.ok(reporter.infos.includes(`Deployment d-OLD ended: Succeeded. Going on with the release of ${NEW_IMAGE}.`));
+            const order = cdMock.calls().map((c) => c.args[0].constructor.name).filter((n) => n !== "GetDeploymentTargetCommand" && n !== "ListDeploymentTargetsCommand");
+            assert.ok(order.lastIndexOf("ListDeploymentsCommand") < order.indexOf("CreateDeploymentCommand"), order.join(", "));
+            assert.equal(ecsMock.commandCalls(RegisterTaskDefinitionCommand).length, 1);
+        });
+
+        it("with --wait-for-active, releases after a failed one too, following its rollback first", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            cdMock.on(ListDeploymentsCommand)
+                .resolvesOnce({ deployments: [OLD_ID] })
+                .resolvesOnce({ deployments: ["d-OLDBACK"] })
+                .resolves({ deployments: [] });
+            cdMock.on(GetDeploymentCommand, { deploymentId: OLD_ID }).resolves(
+                deployment(OLD_ID, "Failed", {
+                    errorInformation: { code: "ALARM_ACTIVE", message: "Alarm api-5xx was in ALARM" },
+                    rollbackInfo: { rollbackDeploymentId: "d-OLDBACK" },
+                }),
+            );
+            cdMock.on(GetDeploymentCommand, { deploymentId: "d-OLDBACK" }).resolves(deployment("d-OLDBACK", "Succeeded"));
+            const result = await runDeploy(request({ waitForActive: true }), deps());
+            assert.equal(result.exitCode, 0);
+            assert.ok(reporter.infos.includes(`Deployment d-OLD ended: Failed (ALARM_ACTIVE: Alarm api-5xx was in ALARM). Going on with the release of ${NEW_IMAGE}.`));
+            assert.ok(reporter.infos.includes(`Deployment d-OLDBACK ended: Succeeded. Going on with the release of ${NEW_IMAGE}.`));
+            assert.equal(cdMock.commandCalls(CreateDeploymentCommand).length, 1);
+        });
+
+        it("with --wait-for-active, gives up at the timeout without registering anything (exit 1)", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            cdMock.on(ListDeploymentsCommand).resolves({ deployments: [OLD_ID] });
+            cdMock.on(GetDeploymentCommand, { deploymentId: OLD_ID }).resolves(inTerminationWait());
+            const result = await runDeploy(request({ waitForActive: true, timeoutMinutes: 1, pollSeconds: 30 }), deps());
+            assert.equal(result.exitCode, 1);
+            assert.equal(ecsMock.commandCalls(RegisterTaskDefinitionCommand).length, 0);
+            assert.equal(cdMock.commandCalls(CreateDeploymentCommand).length, 0);
+            assert.ok(reporter.errors.some((m) => m.startsWith("Error: Deployment d-OLD was still InProgress after waiting 1 min (--wait-for-active): nothing was registered or deployed.")));
+        });
+
+        it("with --wait-for-active, Ctrl-C while waiting registers nothing (exit 130)", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            cdMock.on(ListDeploymentsCommand).resolves({ deployments: [OLD_ID] });
+            cdMock.on(GetDeploymentCommand, { deploymentId: OLD_ID }).resolves(inTerminationWait());
+            const interrupt = new AbortController();
+            clock.onSleep = (n) => n === 1 && interrupt.abort();
+            const result = await runDeploy(request({ waitForActive: true }), deps(interrupt.signal));
+            assert.equal(result.exitCode, 130);
+            assert.equal(ecsMock.commandCalls(RegisterTaskDefinitionCommand).length, 0);
+            assert.equal(cdMock.commandCalls(CreateDeploymentCommand).length, 0);
+            assert.ok(reporter.errors.includes("Stopped waiting for deployment d-OLD; it continues in CodeDeploy."));
+        });
+
+        it("explains a deployment that started after the check (DeploymentLimitExceededException) the same way", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            cdMock.on(ListDeploymentsCommand).resolvesOnce({ deployments: [] }).resolves({ deployments: ["d-RACE"] });
+            cdMock.on(GetDeploymentCommand, { deploymentId: "d-RACE" }).resolves(deployment("d-RACE", "Created"));
+            cdMock.on(CreateDeploymentCommand).rejects(
+                Object.assign(new Error("The Deployment Group 'api-dg' already has an active Deployment 'd-RACE'"), { name: "DeploymentLimitExceededException" }),
+            );
+            const result = await runDeploy(request(), deps());
+            assert.equal(result.exitCode, 1);
+            assert.equal(result.deploymentId, undefined);
+            const text = reporter.errors.join("\n");
+            assert.match(text, /already has an active deployment, d-RACE \(Created\): CodeDeploy runs one deployment per group at a time\. Nothing was deployed \(the registered .*api:8 is unused and harmless\)\./);
+            assert.ok(text.includes("codedeploy/deployments/d-RACE?region="));
+            assert.ok(text.includes("--wait-for-active"));
+        });
+
+        it("names the deployment from CodeDeploy's refusal when it cannot list it", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            cdMock.on(ListDeploymentsCommand).resolvesOnce({ deployments: [] }).rejects(new Error("Throttling"));
+            cdMock.on(CreateDeploymentCommand).rejects(
+                Object.assign(new Error("The Deployment Group 'api-dg' already has an active Deployment 'd-RACE'"), { name: "DeploymentLimitExceededException" }),
+            );
+            const result = await runDeploy(request(), deps());
+            assert.equal(result.exitCode, 1);
+            assert.match(reporter.errors.join("\n"), /already has an active deployment, d-RACE:.*\n.*codedeploy\/deployments\/d-RACE/);
+        });
+    });
+
+    describe("timeout from the stack", () => {
+        it("follows for traffic shift + termination wait + margin when the stack gives them", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "InProgress"));
+            const outputs = currentStackOutputs({ trafficShiftMinutes: 9, terminationWaitMinutes: 30 });
+            const result = await runDeploy(request({ outputs, timeoutMinutes: undefined, pollSeconds: 60 }), deps());
+            assert.equal(result.timeoutMinutes, 59);
+            assert.equal(clock.sleeps.reduce((a, b) => a + b, 0), 59 * 60_000);
+            assert.ok(reporter.infos.includes("Timeout: 59 min = 9 min traffic shifting + 30 min termination wait + 20 min for task start and health checks (--timeout-minutes overrides)."));
+        });
+
+        it("keeps 60 minutes, and says why, when the stack does not give them", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            const result = await runDeploy(request({ timeoutMinutes: undefined }), deps());
+            assert.equal(result.timeoutMinutes, 60);
+            assert.ok(reporter.infos.some((m) => m.startsWith("Timeout: 60 min, the default: the stack outputs do not give codeDeploy.trafficShiftMinutes")));
+        });
+
+        it("warns when --timeout-minutes is shorter than the deployment can take", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            const outputs = currentStackOutputs({ trafficShiftMinutes: 5, terminationWaitMinutes: 30 });
+            await runDeploy(request({ outputs, timeoutMinutes: 10 }), deps());
+            assert.ok(reporter.errors.some((m) => m.startsWith("Warning: --timeout-minutes 10 is less than the 55 min this deployment can take")));
+        });
+    });
+
     describe("refusals", () => {
         it("refuses an unknown service (exit 2) before any AWS call", async () => {
             const result = await runDeploy(request({ service: "payments" }), deps());
@@ -354,20 +615,22 @@ describe("deploy/run runDeploy", () => {
             assert.equal(cdMock.commandCalls(CreateDeploymentCommand).length, 0);
         });
 
-        it("names the step when AWS refuses, e.g. an active deployment already running", async () => {
+        it("names the step when AWS refuses", async () => {
             mockEcs();
+            cdMock.on(ListDeploymentsCommand).resolves({ deployments: [] });
             cdMock.on(CreateDeploymentCommand).rejects(
-                Object.assign(new Error("The Deployment Group 'api-dg' already has an active Deployment 'd-OLD'"), { name: "DeploymentLimitExceededException" }),
+                Object.assign(new Error("CodeDeploy does not have the permissions required"), { name: "InvalidRoleException" }),
             );
             const result = await runDeploy(request(), deps());
             assert.equal(result.exitCode, 1);
             assert.ok(reporter.errors.includes(
-                "Error: Could not create the CodeDeploy deployment: DeploymentLimitExceededException: The Deployment Group 'api-dg' already has an active Deployment 'd-OLD'",
+                "Error: Could not create the CodeDeploy deployment: InvalidRoleException: CodeDeploy does not have the permissions required",
             ));
         });
 
         it("says the deployment continues when following it fails", async () => {
             mockEcs();
+            cdMock.on(ListDeploymentsCommand).resolves({ deployments: [] });
             cdMock.on(CreateDeploymentCommand).resolves({ deploymentId: "d-NEW" });
             cdMock.on(GetDeploymentCommand).rejects(new Error("socket hang up"));
             const result = await runDeploy(request(), deps());

@@ -1,9 +1,15 @@
 import { strict as assert } from "node:assert";
-import { DescribeServicesCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { DescribeServicesCommand, ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import { DeployError } from "../../deploy/errors";
-import { REGISTRABLE_FIELDS, currentTaskDefinitionArn, registrationWithImage } from "../../deploy/taskDefinition";
-import { CURRENT_TD_ARN, NEW_IMAGE, OLD_IMAGE, READ_ONLY_FIELDS, describedTaskDefinition } from "./helpers";
+import { REGISTRABLE_FIELDS, configurationChanges, currentTaskDefinitionArn, registrationWithImage } from "../../deploy/taskDefinition";
+import { CURRENT_TD_ARN, NEW_IMAGE, OLD_IMAGE, READ_ONLY_FIELDS, declaredTaskDefinition, describedTaskDefinition } from "./helpers";
+
+function edited(edit: (td: TaskDefinition) => void): TaskDefinition {
+    const td = describedTaskDefinition();
+    edit(td);
+    return td;
+}
 
 describe("deploy/taskDefinition", () => {
     describe("registrationWithImage", () => {
@@ -50,6 +56,96 @@ describe("deploy/taskDefinition", () => {
                 () => registrationWithImage(describedTaskDefinition(), [], "web", NEW_IMAGE),
                 (e: unknown) => e instanceof DeployError && /api:7 has no container named "web" \(its containers: app, envoy\)/.test(e.message),
             );
+        });
+    });
+
+    describe("configurationChanges", () => {
+        it("is empty for the same configuration, whatever the service container's image", () => {
+            const declared = edited((td) => (td.containerDefinitions![0].image = "elsewhere/api:0.1"));
+            assert.deepEqual(configurationChanges(describedTaskDefinition(), declared, "app"), []);
+        });
+
+        it("names environment variables added, removed and changed, and never prints a value", () => {
+            const running = edited((td) => (td.containerDefinitions![0].environment = [
+                { name: "LOG_LEVEL", value: "info" }, { name: "OLD_FLAG", value: "x" }, { name: "REGION", value: "eu-west-1" },
+            ]));
+            const declared = edited((td) => (td.containerDefinitions![0].environment = [
+                { name: "REGION", value: "eu-west-1" }, { name: "LOG_LEVEL", value: "s3cr3t-debug" }, { name: "NEW_B", value: "b" }, { name: "NEW_A", value: "a" },
+            ]));
+            const changes = configurationChanges(running, declared, "app");
+            assert.deepEqual(changes, ["container app: environment added NEW_A, NEW_B; removed OLD_FLAG; changed LOG_LEVEL"]);
+            assert.equal(changes.join("\n").includes("s3cr3t"), false);
+        });
+
+        it("ignores the order of environment variables", () => {
+            const env = [{ name: "A", value: "1" }, { name: "B", value: "2" }];
+            const running = edited((td) => (td.containerDefinitions![0].environment = env));
+            const declared = edited((td) => (td.containerDefinitions![0].environment = [...env].reverse()));
+            assert.deepEqual(configurationChanges(running, declared, "app"), []);
+        });
+
+        it("names secrets whose source changed, without the secret ARN", () => {
+            const declared = edited((td) => (td.containerDefinitions![0].secrets![0].valueFrom = "arn:aws:ssm:eu-west-1:111122223333:parameter/db-v2"));
+            const changes = configurationChanges(describedTaskDefinition(), declared, "app");
+            assert.deepEqual(changes, ["container app: secrets changed DB_PASSWORD"]);
+        });
+
+        it("shows task and container cpu and memory with their values", () => {
+            const declared = edited((td) => {
+                td.cpu = "1024";
+                td.memory = "2048";
+                td.containerDefinitions![0].memoryReservation = 512;
+            });
+            assert.deepEqual(configurationChanges(describedTaskDefinition(), declared, "app"), [
+                "task cpu 512 -> 1024",
+                "task memory 1024 -> 2048",
+                "container app: memoryReservation (unset) -> 512",
+            ]);
+        });
+
+        it("names other changed fields of the task and of containers, without values", () => {
+            const declared = edited((td) => {
+                td.executionRoleArn = "arn:aws:iam::111122223333:role/api-exec-v2";
+                td.containerDefinitions![0].command = ["--token", "abc123"];
+                td.containerDefinitions![0].logConfiguration!.options!["awslogs-group"] = "/ecs/api-v2";
+            });
+            const changes = configurationChanges(describedTaskDefinition(), declared, "app");
+            assert.deepEqual(changes, ["task settings changed: executionRoleArn", "container app: settings changed: command, logConfiguration"]);
+            assert.equal(changes.join("\n").includes("abc123"), false);
+        });
+
+        it("shows a sidecar's image change: only the service container's image is the release's own", () => {
+            const declared = edited((td) => (td.containerDefinitions![1].image = "public.ecr.aws/appmesh/aws-appmesh-envoy:v1.30"));
+            assert.deepEqual(configurationChanges(describedTaskDefinition(), declared, "app"), [
+                "container envoy: image public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29 -> public.ecr.aws/appmesh/aws-appmesh-envoy:v1.30",
+            ]);
+        });
+
+        it("reports containers added and removed", () => {
+            const declared = edited((td) => (td.containerDefinitions = [td.containerDefinitions![0], { name: "otel", image: "otel/collector" }]));
+            assert.deepEqual(configurationChanges(describedTaskDefinition(), declared, "app"), ["container otel added", "container envoy removed"]);
+        });
+
+        it("treats unset, null, empty lists and key order as the same setting", () => {
+            const running = edited((td) => {
+                td.placementConstraints = undefined;
+                td.containerDefinitions![0].mountPoints = [];
+                td.containerDefinitions![0].logConfiguration = { options: { "awslogs-group": "/ecs/api" }, logDriver: "awslogs" };
+            });
+            const declared = edited((td) => {
+                td.placementConstraints = [];
+                (td.containerDefinitions![0] as Record<string, unknown>).mountPoints = null;
+            });
+            assert.deepEqual(configurationChanges(running, declared, "app"), []);
+        });
+
+        it("lists every change of the helpers' declared revision", () => {
+            assert.deepEqual(configurationChanges(describedTaskDefinition(), declaredTaskDefinition(), "app"), [
+                "task memory 1024 -> 2048",
+                "container app: environment added FEATURE_CHECKOUT_V2; changed LOG_LEVEL",
+                "container app: secrets added STRIPE_KEY",
+                "container app: settings changed: healthCheck",
+            ]);
         });
     });
 
