@@ -18,7 +18,8 @@ export type ColourAlarms = Record<AlarmSignal, aws.cloudwatch.MetricAlarm>;
 /**
  * CloudWatch alarms on the RED signals of one service, for each of its target groups: target
  * 5xx (count or rate), p99 response time, unhealthy hosts. Names are computed, not generated,
- * so deployment configuration and event rules can list them.
+ * so deployment configuration and event rules can list them. The 5xx and latency alarms use the
+ * configured window; the unhealthy-hosts alarm one sized from the health check (alarmWindows.ts).
  */
 export class DeploymentAlarms extends pulumi.ComponentResource {
     public readonly alarms: Record<Colour, ColourAlarms>;
@@ -79,11 +80,21 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
                 threshold: t.p99LatencySeconds,
                 ...single("TargetResponseTime", { extendedStatistic: "p99" }),
             });
-            const unhealthy = alarm("unhealthy-hosts", `${t.unhealthyHosts} or more unhealthy targets`, {
-                comparisonOperator: "GreaterThanOrEqualToThreshold",
-                threshold: t.unhealthyHosts,
-                ...single("UnHealthyHostCount", { statistic: "Maximum" }),
-            });
+            // The load balancer counts a starting task unhealthy whatever the ECS grace period, so this
+            // alarm waits longer than the others: a release whose tasks start within their grace period
+            // must not roll back (window and reasoning in alarmWindows.ts).
+            const w = t.unhealthyHostsWindow;
+            const unhealthy = alarm(
+                "unhealthy-hosts",
+                `${t.unhealthyHosts} or more unhealthy targets in ${w.datapointsToAlarm} of ${w.evaluationPeriods} periods (a task starting within its grace period breaches at most ${w.startupDatapoints})`,
+                {
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    threshold: t.unhealthyHosts,
+                    evaluationPeriods: w.evaluationPeriods,
+                    datapointsToAlarm: w.datapointsToAlarm,
+                    ...single("UnHealthyHostCount", { statistic: "Maximum" }),
+                },
+            );
             return { "5xx": errors, "p99-latency": latency, "unhealthy-hosts": unhealthy };
         };
 

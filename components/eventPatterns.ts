@@ -75,13 +75,19 @@ function template(text: string): string {
     return JSON.stringify(text);
 }
 
-export function deploymentFailedMessage(p: { cluster: string; service: string; stack: string }): InputTransformer {
+/**
+ * `service` is the name in the stack config, `ecsService` the ECS service's own name (see
+ * naming.ts ecsServiceName), which the console link needs. The event names the service only by
+ * its ARN (`resources[0]`) and an input transformer cannot take the name out of it, so the link
+ * is built from the computed name; the ARN is quoted as well.
+ */
+export function deploymentFailedMessage(p: { cluster: string; service: string; ecsService: string; stack: string }): InputTransformer {
     return {
-        inputPaths: { deployment: "$.detail.deploymentId", reason: "$.detail.reason", time: "$.time", region: "$.region" },
+        inputPaths: { deployment: "$.detail.deploymentId", reason: "$.detail.reason", serviceArn: "$.resources[0]", time: "$.time", region: "$.region" },
         inputTemplate: template(
-            `[${p.stack}] ECS deployment of service ${p.service} FAILED and is being rolled back. ` +
+            `[${p.stack}] ECS deployment of service ${p.service} (<serviceArn>) FAILED and is being rolled back. ` +
                 `Reason: <reason>. Deployment: <deployment>. Time: <time>. ` +
-                `Console: https://<region>.console.aws.amazon.com/ecs/v2/clusters/${p.cluster}/services/${p.service}/deployments?region=<region>`,
+                `Console: https://<region>.console.aws.amazon.com/ecs/v2/clusters/${p.cluster}/services/${p.ecsService}/deployments?region=<region>`,
         ),
     };
 }

@@ -12,10 +12,11 @@ import {
     type EventPattern,
     type InputTransformer,
 } from "./eventPatterns";
-import { eventRuleName, fitName, shortHash } from "./naming";
+import { ecsServiceName, eventRuleName, fitName, shortHash } from "./naming";
 import { deadLetterQueuePolicy, deploymentTopicPolicy, topicKeyPolicy } from "./policyDocuments";
 
 export interface NotifiedService {
+    /** The name in the stack config (EcsService names the ECS service after it: naming.ts ecsServiceName). */
     name: string;
     serviceArn: pulumi.Input<string>;
     /** ECS-controller services report SERVICE_DEPLOYMENT_FAILED; CODE_DEPLOY ones report through CodeDeploy. */
@@ -120,7 +121,7 @@ export class DeploymentNotifications extends pulumi.ComponentResource {
                 `${svc.name}-deployment-failed`,
                 `${svc.name}: ECS deployment failed (circuit breaker or alarm rollback)`,
                 pulumi.output(svc.serviceArn).apply((arn) => deploymentFailedPattern(arn)),
-                deploymentFailedMessage({ cluster: args.clusterName, service: svc.name, stack: args.stack }),
+                deploymentFailedMessage({ cluster: args.clusterName, service: svc.name, ecsService: ecsServiceName(args.stack, svc.name), stack: args.stack }),
             );
         }
         if (args.services.length > 0) {

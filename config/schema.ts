@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { unhealthyHostsWindow } from "../components/alarmWindows";
 
 /**
  * The stack configuration model: every key the program reads, its type, its default and its
@@ -113,7 +114,10 @@ const alarms = z.strictObject({
     unhealthyHosts: int(1, 1000).default(1),
     periodSeconds: z.union([z.literal(60), z.literal(300)], { error: "expected 60 or 300" }).default(60),
     evaluationPeriods: int(1, 30).default(3),
-    /** Breaching periods (of evaluationPeriods) that trip an alarm; defaults to 2, or fewer when evaluationPeriods is. */
+    /**
+     * Breaching periods (of evaluationPeriods) that trip an alarm; defaults to 2, or fewer when evaluationPeriods is.
+     * The unhealthy-hosts alarm may need more of both to let tasks start (unhealthyHostsWindow, below).
+     */
     datapointsToAlarm: int(1, 30).optional(),
 }).superRefine((a, ctx) => {
     if (!isRecord(a)) return;
@@ -192,7 +196,11 @@ const service = z.strictObject({
         if (count(routing.pathPatterns) + count(routing.hostHeaders) > 5)
             ctx.addIssue({ code: "custom", path: ["routing"], message: "expected at most 5 path patterns and host headers in total (ALB rule limit)", input: svc.routing });
     }
-}, ALWAYS);
+}, ALWAYS).transform((svc) => ({
+    ...svc,
+    // The unhealthy-hosts alarm gets its own window, long enough for the tasks' start (see alarmWindows.ts).
+    alarms: { ...svc.alarms, unhealthyHostsWindow: unhealthyHostsWindow(svc.healthCheck, svc.alarms) },
+}));
 
 /**
  * The project keys. Each has a default so the key may be left out of a stack; the ones
@@ -308,6 +316,88 @@ function crossFieldChecks(cfg: unknown, ctx: z.RefinementCtx): void {
             else routes.set(key, i);
         }
     });
+
+    // Past a quota AWS refuses a listener rule, target group or load balancer halfway through `pulumi up`.
+    const modes = cfg.services.map((svc: unknown) => (isRecord(svc) ? deploymentModeOf(svc.deployment) : undefined));
+    for (const excess of loadBalancerQuotaExcesses(modes.filter((m): m is DeploymentMode => m !== undefined)))
+        issue(["services"], excess.message, excess.services);
+}
+
+/**
+ * Default Elastic Load Balancing quotas this layout can reach ("Quotas for your Application Load
+ * Balancers"). Rules, listeners and load balancers per region are adjustable per account,
+ * target groups per load balancer are not; the program checks against the defaults. Listeners
+ * are 2 per load balancer (3 with HTTPS), far below theirs.
+ */
+export const ALB_QUOTAS = {
+    /** Listener rules per load balancer, not counting default rules. */
+    rulesPerLoadBalancer: 100,
+    targetGroupsPerLoadBalancer: 100,
+    listenersPerLoadBalancer: 50,
+    loadBalancersPerRegion: 50,
+} as const;
+
+/**
+ * What this config's load balancers take, counted as components/stack.ts and loadBalancer.ts
+ * build them: the non-codedeploy services share one load balancer with a production and a test
+ * listener rule each, a blue and a green target group each, and one unrouted target group when
+ * any uses native blue/green; each codedeploy service has a load balancer of its own with its
+ * two target groups and no rules.
+ */
+export function loadBalancerUsage(modes: readonly DeploymentMode[]): {
+    sharedServices: number;
+    sharedRules: number;
+    sharedTargetGroups: number;
+    codeDeployServices: number;
+    loadBalancers: number;
+} {
+    const sharedServices = modes.filter((m) => m !== "codedeploy").length;
+    const codeDeployServices = modes.length - sharedServices;
+    const unrouted = modes.includes("bluegreen") ? 1 : 0;
+    return {
+        sharedServices,
+        sharedRules: 2 * sharedServices,
+        sharedTargetGroups: 2 * sharedServices + unrouted,
+        codeDeployServices,
+        loadBalancers: codeDeployServices + (sharedServices > 0 ? 1 : 0),
+    };
+}
+
+/** One message per quota the config would exceed, with the number of services it concerns. */
+export function loadBalancerQuotaExcesses(modes: readonly DeploymentMode[]): { message: string; services: number }[] {
+    const q = ALB_QUOTAS;
+    const use = loadBalancerUsage(modes);
+    const unrouted = use.sharedTargetGroups - 2 * use.sharedServices;
+    const out: { message: string; services: number }[] = [];
+    if (use.sharedRules > q.rulesPerLoadBalancer)
+        out.push({
+            message: `expected at most ${Math.floor(q.rulesPerLoadBalancer / 2)} services sharing a load balancer (Application Load Balancer quota: ${q.rulesPerLoadBalancer} listener rules per load balancer; this config needs ${use.sharedRules})`,
+            services: use.sharedServices,
+        });
+    if (use.sharedTargetGroups > q.targetGroupsPerLoadBalancer)
+        out.push({
+            message:
+                `expected at most ${Math.floor((q.targetGroupsPerLoadBalancer - unrouted) / 2)} services sharing a load balancer${unrouted ? " when one uses bluegreen" : ""} ` +
+                `(Application Load Balancer quota: ${q.targetGroupsPerLoadBalancer} target groups per load balancer; this config needs ${use.sharedTargetGroups})`,
+            services: use.sharedServices,
+        });
+    if (use.loadBalancers > q.loadBalancersPerRegion) {
+        const shared = use.sharedServices > 0 ? 1 : 0;
+        out.push({
+            message:
+                `expected at most ${q.loadBalancersPerRegion - shared} codedeploy services${shared ? " besides the shared load balancer" : ""}, each with its own load balancer ` +
+                `(Application Load Balancer quota: ${q.loadBalancersPerRegion} load balancers per region, other stacks' included; this config needs ${use.loadBalancers})`,
+            services: use.codeDeployServices,
+        });
+    }
+    return out;
+}
+
+/** The mode of a possibly invalid deployment block; undefined when it is invalid (reported on its own). */
+function deploymentModeOf(deployment: unknown): DeploymentMode | undefined {
+    if (deployment === undefined) return "rolling";
+    const mode = isRecord(deployment) ? deployment.mode : undefined;
+    return (DEPLOYMENT_MODES as readonly unknown[]).includes(mode) ? (mode as DeploymentMode) : undefined;
 }
 
 export function defaultPriority(index: number): number {

@@ -255,7 +255,24 @@ const globalFaults: Fault[] = [
     { describe: "no capacity weight", apply: (c) => ((c.fargateWeight = 0), (c.fargateSpotWeight = 0), (c.fargateBase = 0), ["fargateWeight"]) },
     { describe: "typo in a project key", apply: (c) => ((c.kmsEncrypton = true), ["kmsEncrypton"]) },
     { describe: "idle timeout zero", apply: (c) => ((c.idleTimeoutSeconds = 0), ["idleTimeoutSeconds"]) },
-    { describe: "no services", apply: (c) => ((c.services = []), ["services"]) },
+    { describe: "no services", key: "services", apply: (c) => ((c.services = []), ["services"]) },
+    {
+        describe: "more services than the shared load balancer takes",
+        key: "services",
+        apply: (c) => {
+            const list = services(c);
+            const names = new Set(list.map((s) => s.name));
+            const shared = () => list.filter((s) => s.deployment === undefined || ["rolling", "bluegreen"].includes(s.deployment.mode)).length;
+            // 53, not 51: two other faults may each take a service off the shared load balancer (codedeploy, unknown mode).
+            for (let n = 0; shared() < 53; n++) {
+                const name = `extra-${n}`;
+                // Shaped like a generated service: the other faults may break it too.
+                if (!names.has(name))
+                    list.push({ name, image: `registry.example.com/${name}:1`, cpu: 256, memory: 512, healthCheck: { path: "/health" }, routing: { pathPatterns: [`/${name}/*`] }, deployment: { mode: "rolling" } });
+            }
+            return ["services"];
+        },
+    },
 ];
 
 export interface FaultyConfig extends GeneratedConfig {

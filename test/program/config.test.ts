@@ -96,6 +96,9 @@ describe("config model", () => {
         const defaults = parseWith({ services: [service("web")] }).services[0];
         assert.equal(defaults.healthCheck.timeoutSeconds, 5);
         assert.equal(defaults.alarms.datapointsToAlarm, 2);
+        // The unhealthy-hosts alarm waits out a task's start (components/alarmWindows.ts).
+        assert.deepEqual(defaults.alarms.unhealthyHostsWindow, { evaluationPeriods: 4, datapointsToAlarm: 4, startupDatapoints: 3 });
+        assert.deepEqual(web.alarms.unhealthyHostsWindow, { evaluationPeriods: 4, datapointsToAlarm: 4, startupDatapoints: 3 });
     });
 
     it("refuses unknown keys and suggests the intended one", () => {

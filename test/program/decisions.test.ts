@@ -63,10 +63,13 @@ describe("event patterns", () => {
         assert.ok(!matchesPattern(codeDeployFailurePattern(["app"], ["g"]), { ...cd, detail: { ...cd.detail, state: "SUCCESS" } }));
     });
     it("builds a readable message template that is a JSON string naming the service and a console link", () => {
-        const m = deploymentFailedMessage({ cluster: "c", service: "web", stack: "dev" });
+        const m = deploymentFailedMessage({ cluster: "c", service: "web", ecsService: "dev-web", stack: "dev" });
         const text = JSON.parse(m.inputTemplate) as string;
-        assert.match(text, /service web FAILED/);
-        assert.match(text, /clusters\/c\/services\/web/);
+        assert.match(text, /service web \(<serviceArn>\) FAILED/);
+        // The console knows the ECS service by its own name, not by the name in the stack config.
+        assert.match(text, /clusters\/c\/services\/dev-web\/deployments\?/);
+        assert.doesNotMatch(text, /services\/web\//);
+        assert.equal(m.inputPaths.serviceArn, "$.resources[0]");
         for (const variable of Object.keys(m.inputPaths)) assert.ok(text.includes(`<${variable}>`), variable);
     });
 });
@@ -93,10 +96,11 @@ describe("policy documents", () => {
 
 describe("ignored properties", () => {
     it("leaves what each deployment controller owns to it", () => {
-        assert.deepEqual(ignoredProperties("rolling"), { service: [], listener: [], listenerRule: [] });
-        assert.deepEqual(ignoredProperties("codedeploy").service, ["taskDefinition", "loadBalancers"]);
-        assert.deepEqual(ignoredProperties("codedeploy").listener, ["defaultActions"]);
-        assert.deepEqual(ignoredProperties("codedeploy", { autoscaling: true }).service, ["taskDefinition", "loadBalancers", "desiredCount"]);
+        assert.deepEqual(ignoredProperties("rolling"), { service: [], listenerRule: [] });
+        // UpdateService refuses these on a CODE_DEPLOY service: they go out with the next release.
+        const release = ["taskDefinition", "loadBalancers", "networkConfiguration", "platformVersion", "capacityProviderStrategies"];
+        assert.deepEqual(ignoredProperties("codedeploy").service, release);
+        assert.deepEqual(ignoredProperties("codedeploy", { autoscaling: true }).service, [...release, "desiredCount"]);
         assert.deepEqual(ignoredProperties("bluegreen").listenerRule, ["actions"]);
         assert.deepEqual(ignoredProperties("bluegreen").service, []);
         assert.deepEqual(ignoredProperties("rolling", { autoscaling: true }).service, ["desiredCount"]);
