@@ -76,9 +76,14 @@ export async function firstUp(config: StackConfigValues): Promise<World> {
     const run = await runProgram({ stack: config.stack, config });
     if (run.error) throw run.error;
     const world: World = { config, state: new Map(), live: new Map(), owned: [], inProgress: new Set() };
-    for (const r of run.resources) if (r.custom) record(world, r, 0, r.inputs);
+    for (const r of run.resources) if (diffable(r)) record(world, r, 0, r.inputs);
     fillFromAws(world);
     return world;
+}
+
+/** Custom resources, and awsx's remote VPC component (diffed by its inputs). */
+function diffable(r: RegisteredResource): boolean {
+    return r.custom || r.type.startsWith("awsx:");
 }
 
 function record(world: World, r: RegisteredResource, generation: number, inputs: Record<string, any>): void {
@@ -86,9 +91,10 @@ function record(world: World, r: RegisteredResource, generation: number, inputs:
         urn: r.urn,
         type: r.type,
         name: r.name,
-        custom: true,
+        custom: r.custom,
         id: r.id,
         inputs: structuredClone(inputs),
+        declared: structuredClone(r.inputs),
         outputs: structuredClone(r.outputs),
         dependencies: r.dependencies,
         ignoreChanges: r.options.ignoreChanges,
@@ -158,11 +164,16 @@ export async function up(world: World, opts: { config?: StackConfigValues; refre
     const before = opts.refresh === false ? world : refresh(world);
     const config = opts.config ?? world.config;
     const run = await runProgram({ stack: config.stack, config, prior: before.state, live: liveAccount(before) });
-    const registered = new Map(run.resources.filter((r) => r.custom).map((r) => [r.urn, r]));
+    const registered = new Map(run.resources.filter(diffable).map((r) => [r.urn, r]));
     const steps: StepReport[] = [];
     for (const r of registered.values()) {
         const step = r.step!;
-        const deferred = controllerOf(before, r) === "CODE_DEPLOY" && r.type === SERVICE ? step.ignoredPaths : [];
+        // Held back and not already what AWS runs (the live primary the program reads is not news).
+        const live = before.live.get(r.urn);
+        const deferred =
+            controllerOf(before, r) === "CODE_DEPLOY" && r.type === SERVICE
+                ? step.ignoredPaths.filter((p) => !deepEqual(getPath(r.inputs, parsePath(p)).value, getPath(live, parsePath(p)).value))
+                : [];
         steps.push({ urn: r.urn, type: r.type, name: r.name, op: step.op, changedPaths: step.changedPaths, replaceKeys: step.replaceKeys, deferred });
     }
     for (const s of before.state.values()) {

@@ -201,12 +201,14 @@ function answerRegistrations(
             const secretInputs: string[] = [];
             const plainInputs = plainProperties(wire, "", secretInputs) as Record<string, any>;
             const ignoreChanges: string[] = req.getIgnorechangesList();
-            const prior = req.getCustom() ? priorState?.get(urn) : undefined;
-            const step = priorState && req.getCustom() ? decideStep(req.getType(), plainInputs, ignoreChanges, prior) : undefined;
+            // Remote components (awsx's VPC) are diffed by their inputs; their children are not modelled.
+            const diffable = req.getCustom() || Boolean(req.getRemote?.());
+            const prior = diffable ? priorState?.get(urn) : undefined;
+            const step = priorState && diffable ? decideStep(req.getType(), plainInputs, ignoreChanges, prior) : undefined;
 
             let id: string | undefined;
             let newState: Record<string, unknown>;
-            if (prior && step && step.op !== "replace") {
+            if (prior && step && step.op !== "replace" && req.getCustom()) {
                 // An existing resource keeps its id and outputs; an update changes what it sent.
                 id = prior.id;
                 const updated = { ...prior.outputs };
@@ -224,7 +226,7 @@ function answerRegistrations(
                         id: req.getImportid(),
                         transforms,
                     } as pulumi.runtime.MockResourceArgs,
-                    prior ? prior.generation + 1 : 0,
+                    prior ? prior.generation + (step?.op === "replace" ? 1 : 0) : 0,
                 );
                 id = result.id;
                 newState = result.state;
@@ -284,9 +286,10 @@ function decideStep(type: string, inputs: Record<string, any>, ignoreChanges: st
     // The bridged provider drops the diffs under ignored paths too (refreshed values the program
     // never declared included), so only what is left is sent.
     const diff = withoutIgnored(providerDiff(type, prior.outputs, prior.inputs, sent), ignoreChanges);
+    const declared = prior.declared ?? prior.inputs;
     const ignoredPaths = ignoreChanges.flatMap((p) => {
         const path = parsePath(p);
-        return changedLeaves(getPath(prior.inputs, path).value, getPath(inputs, path).value, path);
+        return changedLeaves(getPath(declared, path).value, getPath(inputs, path).value, path);
     });
     const op = diff.replaceKeys.length > 0 ? "replace" : diff.changedKeys.length > 0 ? "update" : "same";
     return { op, ...diff, ignoredPaths };

@@ -46,7 +46,7 @@ export interface Step {
     replaceKeys: string[];
     /** Leaf paths of the changes, for display. */
     changedPaths: string[];
-    /** Paths the program now declares differently, kept at their old value by ignoreChanges. */
+    /** Paths the program now declares differently from its last run, kept at their old value by ignoreChanges. */
     ignoredPaths: string[];
 }
 
@@ -58,6 +58,8 @@ export interface PriorResource {
     custom: boolean;
     id?: string;
     inputs: Record<string, any>;
+    /** What the program declared, before ignoreChanges: a config change is judged against it. */
+    declared?: Record<string, any>;
     outputs: Record<string, any>;
     dependencies: string[];
     ignoreChanges: string[];
