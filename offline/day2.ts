@@ -9,7 +9,7 @@
  */
 import { CODE_DEPLOY_RELEASE_FIELDS } from "../components/ignoreChanges";
 import { runProgram, type RunResult } from "./engine";
-import { applyIgnoreChanges, deepEqual, getPath, parsePath } from "./providerDiff";
+import { applyIgnoreChanges, deepEqual, getPath, hashSecrets, parsePath } from "./providerDiff";
 import type { StackConfigValues } from "./stackFiles";
 import type { LiveAccount, LiveEcsService, PriorResource, RegisteredResource, Step } from "./types";
 
@@ -82,7 +82,7 @@ export async function firstUp(config: StackConfigValues): Promise<World> {
 }
 
 /** Custom resources, and awsx's remote VPC component (diffed by its inputs). */
-function diffable(r: RegisteredResource): boolean {
+export function diffable(r: RegisteredResource): boolean {
     return r.custom || r.type.startsWith("awsx:");
 }
 
@@ -117,6 +117,36 @@ function fillFromAws(world: World): void {
             if (capacity) live.capacityProviderStrategies = structuredClone(capacity.outputs.defaultCapacityProviderStrategies);
         }
     }
+}
+
+/**
+ * The world a saved plan describes (`npm run plan -- <stack> --json`): its resources as state,
+ * and AWS as the plan left it (no release since). Secret inputs are hashes there.
+ */
+export function worldFromState(config: StackConfigValues, resources: readonly PriorResource[]): World {
+    const world: World = { config, state: new Map(), live: new Map(), owned: [], inProgress: new Set() };
+    for (const r of resources) world.state.set(r.urn, structuredClone(r));
+    fillFromAws(world);
+    return world;
+}
+
+/** The state entry of a registered resource, secrets hashed: what a plan saves for a later `--against`. */
+export function savedState(r: RegisteredResource): PriorResource {
+    const secrets = r.secretInputs ?? [];
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        custom: r.custom,
+        id: r.id,
+        inputs: hashSecrets(r.inputs, secrets),
+        declared: hashSecrets(r.inputs, secrets),
+        outputs: hashSecrets(r.outputs, secrets),
+        dependencies: r.dependencies,
+        ignoreChanges: r.options.ignoreChanges,
+        deleteBeforeReplace: r.options.deleteBeforeReplace,
+        generation: 0,
+    };
 }
 
 /** `pulumi refresh`: the state takes what AWS has; the inputs Pulumi tracks take the refreshed values. */
@@ -160,10 +190,10 @@ export function liveAccount(world: World): LiveAccount {
  * `pulumi up` with `config` (default: the world's) against the world's state. With `refresh`
  * (the project's `options.refresh: always`), the state is refreshed first.
  */
-export async function up(world: World, opts: { config?: StackConfigValues; refresh?: boolean } = {}): Promise<UpResult> {
+export async function up(world: World, opts: { config?: StackConfigValues; refresh?: boolean; hashSecrets?: boolean } = {}): Promise<UpResult> {
     const before = opts.refresh === false ? world : refresh(world);
     const config = opts.config ?? world.config;
-    const run = await runProgram({ stack: config.stack, config, prior: before.state, live: liveAccount(before) });
+    const run = await runProgram({ stack: config.stack, config, prior: before.state, live: liveAccount(before), hashSecrets: opts.hashSecrets });
     const registered = new Map(run.resources.filter(diffable).map((r) => [r.urn, r]));
     const steps: StepReport[] = [];
     for (const r of registered.values()) {

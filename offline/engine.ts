@@ -6,7 +6,7 @@ import * as state from "@pulumi/pulumi/runtime/state";
 import { PROGRAM, PROJECT_DIR } from "./paths";
 import { AwsMocks, DEFAULT_ACCOUNT, type MockAccount } from "./mocks";
 import { readStackConfig, type StackConfigValues } from "./stackFiles";
-import { applyIgnoreChanges, changedLeaves, getPath, parsePath, providerDiff } from "./providerDiff";
+import { applyIgnoreChanges, changedLeaves, getPath, hashSecrets, parsePath, providerDiff } from "./providerDiff";
 import type { LiveAccount, PriorResource, RegisteredResource, Step } from "./types";
 
 export { PROGRAM, PROJECT_DIR } from "./paths";
@@ -30,6 +30,8 @@ export interface RunOptions {
     prior?: Map<string, PriorResource>;
     /** What AWS reports through invokes (the live ECS services); without it, nothing exists yet. */
     live?: LiveAccount;
+    /** Secret inputs are recorded (and diffed) as hashes: for runs compared with a saved plan. */
+    hashSecrets?: boolean;
 }
 
 export interface RunResult {
@@ -123,7 +125,7 @@ async function run(opts: RunOptions): Promise<RunResult> {
 
     const resources: RegisteredResource[] = [];
     const byUrn = new Map<string, RegisteredResource>();
-    answerRegistrations(settings.getMonitor() as any, mocks, resources, byUrn, opts.prior);
+    answerRegistrations(settings.getMonitor() as any, mocks, resources, byUrn, opts.prior, opts.hashSecrets ?? false);
 
     const program = opts.program ?? (() => loadFresh(opts.projectDir ? path.join(opts.projectDir, "index.ts") : PROGRAM));
     let error: Error | undefined;
@@ -189,6 +191,7 @@ function answerRegistrations(
     resources: RegisteredResource[],
     byUrn: Map<string, RegisteredResource>,
     priorState: Map<string, PriorResource> | undefined,
+    secretsAsHashes: boolean,
 ): void {
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         (async () => {
@@ -199,7 +202,8 @@ function answerRegistrations(
                 .filter((t: unknown) => t !== undefined);
             const urn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
             const secretInputs: string[] = [];
-            const plainInputs = plainProperties(wire, "", secretInputs) as Record<string, any>;
+            const revealed = plainProperties(wire, "", secretInputs) as Record<string, any>;
+            const plainInputs = secretsAsHashes ? hashSecrets(revealed, secretInputs) : revealed;
             const ignoreChanges: string[] = req.getIgnorechangesList();
             // Remote components (awsx's VPC) are diffed by their inputs; their children are not modelled.
             const diffable = req.getCustom() || Boolean(req.getRemote?.());
@@ -248,7 +252,7 @@ function answerRegistrations(
                 provider: req.getProvider() || undefined,
                 inputs: plainInputs,
                 secretInputs,
-                outputs: plainProperties(state) as Record<string, any>,
+                outputs: secretsAsHashes ? hashSecrets(plainProperties(state) as Record<string, any>, secretInputs) : (plainProperties(state) as Record<string, any>),
                 dependencies: req.getDependenciesList(),
                 propertyDependencies,
                 ...(step ? { step } : {}),

@@ -5,7 +5,8 @@ import { PROJECT_DIR, runProgram, type RunOptions, type RunResult } from "./engi
 import { loadPolicyPackConfig, runPolicyPack, type PolicyResult, type PolicyViolation } from "./policyRunner";
 import { readStackConfig } from "./stackFiles";
 import * as path from "path";
-import type { RegisteredResource } from "./types";
+import type { PriorResource, RegisteredResource } from "./types";
+import { diffable, savedState, up, worldFromState, type Finding, type StepReport } from "./day2";
 
 export interface PlanNode {
     urn: string;
@@ -38,6 +39,17 @@ export interface Plan {
     outputs: Record<string, unknown>;
     /** The policy pack's verdict on every registered resource (absent when the config is invalid). */
     policy?: PolicyVerdict;
+    /** Every resource as Pulumi's state would hold it (secret inputs as hashes): what `--against` compares with. */
+    state?: PriorResource[];
+    /** With `--against`: what `pulumi up` would do to the stack the earlier plan describes. */
+    changes?: PlanChanges;
+}
+
+export interface PlanChanges {
+    against: string;
+    steps: StepReport[];
+    refused: Finding[];
+    fights: Finding[];
 }
 
 export interface PolicyVerdict {
@@ -50,7 +62,7 @@ export interface PolicyVerdict {
     policies: { name: string; enforcementLevel: string; description: string }[];
 }
 
-export const EXIT = { ok: 0, mandatoryViolation: 1, invalidConfig: 2 } as const;
+export const EXIT = { ok: 0, mandatoryViolation: 1, invalidConfig: 2, refusedTransition: 1 } as const;
 
 /** Runs a stack offline, checks it with the policy pack, and describes what `pulumi up` would create. */
 export async function planStack(opts: RunOptions & { policyConfigFile?: string }): Promise<{ plan: Plan; run: RunResult; policy?: PolicyResult }> {
@@ -87,7 +99,45 @@ export function describeRun(run: RunResult): Plan {
         resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent })),
         services: summarizeServices(run.resources),
         outputs: maskSecrets(run.outputs, run.secretOutputs),
+        state: run.resources.filter(diffable).map(savedState),
     };
+}
+
+/**
+ * What `pulumi up` with this stack's config would do to the stack an earlier plan describes:
+ * per resource, create / update / replace / delete with the changed property paths, what waits
+ * for the next CodeDeploy release, and what AWS would refuse.
+ */
+export async function compareWithPlan(earlier: Plan, againstFile: string, config: RunOptions["config"] & {}): Promise<PlanChanges> {
+    if (!Array.isArray(earlier.state)) throw new Error(`${againstFile} has no resource state: save it with \`npm run plan -- ${earlier.stack ?? "<stack>"} --json > ${againstFile}\``);
+    const result = await up(worldFromState(config, earlier.state), { config, refresh: false, hashSecrets: true });
+    if (result.run.error) throw result.run.error;
+    return { against: againstFile, steps: result.steps.filter((s) => s.op !== "same" || s.deferred.length > 0), refused: result.refused, fights: result.fights };
+}
+
+export function renderChanges(c: PlanChanges): string[] {
+    const lines = [`Changes against ${c.against} (what \`pulumi up\` would do):`];
+    const order: Record<string, number> = { replace: 0, update: 1, create: 2, delete: 3, same: 4 };
+    const steps = [...c.steps].sort((a, b) => order[a.op] - order[b.op] || a.name.localeCompare(b.name));
+    if (steps.length === 0) lines.push("  no changes");
+    for (const s of steps) {
+        const what = `${s.type}  ${s.name}`;
+        if (s.op !== "same") {
+            const paths = s.op === "replace" ? `${s.changedPaths.join(", ")} (replacement forced by ${s.replaceKeys.join(", ")})` : s.changedPaths.join(", ");
+            lines.push(`  ${s.op.padEnd(7)} ${what}${paths ? `  ${paths}` : ""}`);
+        }
+        if (s.deferred.length > 0) lines.push(`  next release: ${what}  ${s.deferred.join(", ")} (UpdateService refuses these on a CODE_DEPLOY service; they take effect with the next \`npm run deploy\`)`);
+    }
+    const count = (op: string) => c.steps.filter((s) => s.op === op).length;
+    lines.push(`  ${count("create")} to create, ${count("update")} to update, ${count("replace")} to replace, ${count("delete")} to delete`);
+    for (const [title, list] of [
+        ["Refused by AWS or the provider (pulumi up would fail):", c.refused],
+        ["Would undo a controller or send traffic to the idle colour:", c.fights],
+    ] as const) {
+        if (list.length === 0) continue;
+        lines.push(title, ...list.map((f) => `  ${f.type}  ${f.name}: ${f.message}`));
+    }
+    return lines;
 }
 
 function buildTree(resources: RegisteredResource[]): PlanNode[] {
@@ -193,6 +243,7 @@ export function renderPlan(plan: Plan): string {
     }
     lines.push("", "Outputs:", ...JSON.stringify(plan.outputs, null, 2).split("\n").map((l) => `  ${l}`));
     if (plan.policy) lines.push("", ...renderVerdict(plan.policy));
+    if (plan.changes) lines.push("", ...renderChanges(plan.changes));
     return lines.join("\n");
 }
 
@@ -251,7 +302,7 @@ export function renderDiagram(plan: Plan, format: "mermaid" | "dot"): string {
     return lines.join("\n") + "\n";
 }
 
-export const PLAN_USAGE = "usage: npm run plan -- [stack=dev] [--json] [--diagram FILE.mmd|FILE.dot] [--stack-file FILE]\n";
+export const PLAN_USAGE = "usage: npm run plan -- [stack=dev] [--json] [--diagram FILE.mmd|FILE.dot] [--stack-file FILE] [--against EARLIER_PLAN.json]\n";
 
 /**
  * The plan command: `argv` as after `npm run plan --`. Returns the exit code: 0 clean, 1 on a
@@ -266,7 +317,13 @@ export async function planCommand(
         parsed = parseArgs({
             args: argv,
             allowPositionals: true,
-            options: { json: { type: "boolean" }, diagram: { type: "string" }, "stack-file": { type: "string" }, help: { type: "boolean", short: "h" } },
+            options: {
+                json: { type: "boolean" },
+                diagram: { type: "string" },
+                "stack-file": { type: "string" },
+                against: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
         });
     } catch (e) {
         io.out(`${(e as Error).message}\n${PLAN_USAGE}`);
@@ -285,12 +342,30 @@ export async function planCommand(
         io.out(`${(e as Error).message}\n`);
         return EXIT.invalidConfig;
     }
+    let earlier: Plan | undefined;
+    if (values.against) {
+        try {
+            earlier = JSON.parse(fs.readFileSync(values.against, "utf8")) as Plan;
+        } catch (e) {
+            io.out(`--against ${values.against}: cannot read a plan (${(e as Error).message})\n${PLAN_USAGE}`);
+            return EXIT.invalidConfig;
+        }
+    }
     const { plan } = await planStack({ stack, config, program: io.program });
+    if (earlier && !plan.configErrors && !plan.error) {
+        try {
+            plan.changes = await compareWithPlan(earlier, values.against!, config);
+        } catch (e) {
+            io.out(`--against ${values.against}: ${(e as Error).message}\n`);
+            return EXIT.invalidConfig;
+        }
+    }
     if (values.diagram) {
         const format = /\.(dot|gv)$/.test(values.diagram) ? "dot" : "mermaid";
         fs.writeFileSync(values.diagram, renderDiagram(plan, format));
     }
     io.out((values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)) + "\n");
     if (plan.configErrors) return EXIT.invalidConfig;
+    if (plan.changes && plan.changes.refused.length + plan.changes.fights.length > 0) return EXIT.refusedTransition;
     return plan.error || (plan.policy?.mandatoryCount ?? 0) > 0 ? EXIT.mandatoryViolation : EXIT.ok;
 }

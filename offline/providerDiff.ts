@@ -67,6 +67,8 @@ export const AWS_FILLED: Readonly<Record<string, Readonly<Record<string, "comput
 /** Inputs Pulumi tracks itself (not sent to AWS), e.g. the provider reference. */
 const ENGINE_KEYS = new Set(["__defaults"]);
 
+import { createHash } from "crypto";
+
 export type Path = (string | number)[];
 
 export function parsePath(path: string): Path {
@@ -91,7 +93,7 @@ export function getPath(obj: unknown, path: Path): { found: boolean; value?: unk
     return { found: node !== undefined, value: node };
 }
 
-function setPath(obj: any, path: Path, value: unknown): boolean {
+export function setPath(obj: any, path: Path, value: unknown): boolean {
     let node = obj;
     for (const part of path.slice(0, -1)) {
         if (node === null || typeof node !== "object" || !(part in node)) return false;
@@ -196,4 +198,19 @@ export function providerDiff(type: string, state: Record<string, unknown>, state
     const forceNew = REPLACE_ON[type];
     const replaceKeys = forceNew === "all" ? changedKeys.filter((k) => k !== "tags" && k !== "tagsAll" && k !== "skipDestroy") : changedKeys.filter((k) => forceNew?.includes(k));
     return { changedKeys, replaceKeys, changedPaths };
+}
+
+/**
+ * Replaces the values at secret paths with a short hash, so a saved plan can be compared with a
+ * later one (a changed secret shows as a change) without holding the secret itself.
+ */
+export function hashSecrets<T extends Record<string, unknown>>(obj: T, secretPaths: readonly string[]): T {
+    if (secretPaths.length === 0) return obj;
+    const out = structuredClone(obj);
+    for (const raw of secretPaths) {
+        const path = parsePath(raw);
+        const found = getPath(out, path);
+        if (found.found) setPath(out, path, `[secret sha256:${createHash("sha256").update(JSON.stringify(found.value)).digest("hex").slice(0, 12)}]`);
+    }
+    return out;
 }

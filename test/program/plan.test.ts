@@ -75,3 +75,61 @@ describe("npm run plan", () => {
         }
     });
 });
+
+describe("npm run plan -- <stack> --against <earlier plan.json>", () => {
+    const saved = new Map<string, string>();
+    /** The plan of the committed stack file, saved as a team would before changing the config. */
+    async function savedPlan(stack: string): Promise<string> {
+        if (!saved.has(stack)) {
+            const { code, text } = await plan([stack, "--json"]);
+            assert.equal(code, EXIT.ok);
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "against-")), `${stack}.json`);
+            fs.writeFileSync(file, text);
+            saved.set(stack, file);
+        }
+        return saved.get(stack)!;
+    }
+    /** The committed stack file with some lines changed. */
+    function edited(stack: string, edit: (yaml: string) => string): string {
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "edited-")), `Pulumi.${stack}.yaml`);
+        fs.writeFileSync(file, edit(fs.readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")));
+        return file;
+    }
+
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: the same config changes nothing`, async () => {
+            const { code, text } = await plan([stack, "--against", await savedPlan(stack)]);
+            assert.equal(code, EXIT.ok, text);
+            assert.match(text, /Changes against .*\n {2}no changes\n {2}0 to create, 0 to update, 0 to replace, 0 to delete/);
+        });
+    }
+
+    it("prod, NAT off and a new image: lists each step with its paths and marks what waits for the next CodeDeploy release", async () => {
+        const file = edited("prod", (y) => y.replace("natGateways: one-per-az", "natGateways: none").replace("web:1.4.2", "web:1.5.0"));
+        const { code, text } = await plan(["prod", "--stack-file", file, "--against", await savedPlan("prod")]);
+        assert.equal(code, EXIT.ok, text);
+        assert.match(text, /replace aws:ecs\/taskDefinition:TaskDefinition {2}web {2}containerDefinitions/);
+        assert.match(text, /update {2}aws:ecs\/service:Service {2}api {2}networkConfiguration\.assignPublicIp/);
+        assert.match(text, /delete {2}aws:ec2\/eip:Eip {2}network-nat-3/);
+        assert.match(text, /next release: aws:ecs\/service:Service {2}web {2}taskDefinition, networkConfiguration\.assignPublicIp.*npm run deploy/);
+        assert.doesNotMatch(text, /update {2}aws:ecs\/service:Service {2}web/);
+        const json = JSON.parse((await plan(["prod", "--stack-file", file, "--against", await savedPlan("prod"), "--json"])).text) as Plan;
+        assert.ok(json.changes!.steps.some((s) => s.name === "web" && s.deferred.includes("networkConfiguration.assignPublicIp")));
+    });
+
+    it("exits 1 on a transition AWS refuses: a codedeploy service switched to bluegreen keeps its ECS service name through a replacement", async () => {
+        const file = edited("prod", (y) => y.replace(/mode: codedeploy\n\s+config: \S+\n\s+terminationWaitMinutes: 30/, "mode: bluegreen"));
+        const { code, text } = await plan(["prod", "--stack-file", file, "--against", await savedPlan("prod")]);
+        assert.equal(code, EXIT.refusedTransition, text);
+        assert.match(text, /Refused by AWS or the provider[\s\S]*aws:ecs\/service:Service {2}web: replacement keeps the name "prod-web"/);
+    });
+
+    it("exits 2 when the earlier plan cannot be read or has no state", async () => {
+        assert.equal((await plan(["dev", "--against", "/nonexistent.json"])).code, EXIT.invalidConfig);
+        const empty = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "empty-")), "p.json");
+        fs.writeFileSync(empty, JSON.stringify({ stack: "dev" }));
+        const { code, text } = await plan(["dev", "--against", empty]);
+        assert.equal(code, EXIT.invalidConfig);
+        assert.match(text, /has no resource state/);
+    });
+});
