@@ -10,6 +10,18 @@ import { summarize, TRANSITIONS } from "../../offline/transitions";
  * nothing a controller set is sent back, no traffic to an idle colour; and what each change
  * updates, replaces or leaves for the next CodeDeploy release is what a reader expects.
  */
+const worlds = new Map<string, Promise<World>>();
+/** The stack after its first up and, for prod, a release of each blue/green service (shared by transitions that start there). */
+function releasedWorld(stack: string, start: Parameters<typeof firstUp>[0]): Promise<World> {
+    const key = JSON.stringify(start.values);
+    if (!worlds.has(key))
+        worlds.set(
+            key,
+            firstUp(start).then((w) => (stack === "prod" ? codeDeployRelease(ecsBlueGreenSwap(w, "api"), "web", "example/web:2") : w)),
+        );
+    return worlds.get(key)!;
+}
+
 describe("day 2: the catalogue of config transitions", () => {
     for (const stack of ["dev", "prod"]) {
         describe(stack, () => {
@@ -18,8 +30,7 @@ describe("day 2: the catalogue of config transitions", () => {
                     const base = readStackConfig(PROJECT_DIR, stack);
                     if (t.appliesTo && !t.appliesTo(base)) return;
                     const start = t.from ? t.from(base) : base;
-                    let world: World = await firstUp(start);
-                    if (stack === "prod") world = codeDeployRelease(ecsBlueGreenSwap(world, "api"), "web", "example/web:2");
+                    const world = await releasedWorld(stack, start);
                     const result = await up(world, { config: t.apply(start) });
                     assert.equal(result.run.error, undefined, result.run.error?.message);
                     assert.deepEqual([...result.refused, ...result.fights].map((f) => `${f.name}: ${f.message}`), []);
