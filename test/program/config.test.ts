@@ -5,22 +5,10 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { ConfigError, parseStackConfig, projectConfigShape } from "../../config";
 import { suggest } from "../../config/errors";
-import { configValues, readStackConfig } from "../../offline/stackFiles";
+import { readStackConfig } from "../../offline/stackFiles";
 import { PROJECT_DIR } from "../../offline/engine";
-import { service } from "./helpers";
+import { parseWith, problemsOf, service } from "./helpers";
 
-const parseWith = (config: Record<string, unknown>) =>
-    parseStackConfig(configValues("ecs-deploy", "test", { "aws:region": "eu-west-1", ...config }));
-
-function problemsOf(config: Record<string, unknown>): string[] {
-    try {
-        parseWith(config);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
-        return e.problems;
-    }
-    assert.fail("the config was accepted");
-}
 
 describe("config model", () => {
     it("fills production defaults for a minimal service", () => {

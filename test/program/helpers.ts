@@ -1,3 +1,5 @@
+import { strict as assert } from "assert";
+import { ConfigError, parseStackConfig } from "../../config";
 import { runProgram, type RunResult } from "../../offline/engine";
 import { configValues } from "../../offline/stackFiles";
 import type { RegisteredResource } from "../../offline/types";
@@ -28,4 +30,19 @@ export function named(result: RunResult, type: string, name: string): Registered
 /** A minimal valid service, to be overridden per test. */
 export function service(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
     return { name, image: `example/${name}:1`, healthCheck: { path: `/${name}/health` }, routing: { pathPatterns: [`/${name}/*`] }, ...extra };
+}
+
+/** Parses a config given inline, as the program would. */
+export const parseWith = (config: Record<string, unknown>) =>
+    parseStackConfig(configValues("ecs-deploy", "test", { "aws:region": "eu-west-1", ...config }));
+
+/** The problems a config is refused with; fails when it is accepted. */
+export function problemsOf(config: Record<string, unknown>): string[] {
+    try {
+        parseWith(config);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
+        return e.problems;
+    }
+    assert.fail("the config was accepted");
 }

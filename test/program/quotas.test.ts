@@ -1,21 +1,8 @@
 import { strict as assert } from "assert";
-import { ConfigError, parseStackConfig } from "../../config";
+import { ConfigError } from "../../config";
 import { ALB_QUOTAS, loadBalancerUsage, type DeploymentMode } from "../../config/schema";
-import { configValues } from "../../offline/stackFiles";
-import { ofType, runWithConfig, service } from "./helpers";
+import { ofType, parseWith, problemsOf, runWithConfig, service } from "./helpers";
 
-const parseWith = (config: Record<string, unknown>) =>
-    parseStackConfig(configValues("ecs-deploy", "test", { "aws:region": "eu-west-1", ...config }));
-
-function problemsOf(config: Record<string, unknown>): string[] {
-    try {
-        parseWith(config);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
-        return e.problems;
-    }
-    assert.fail("the config was accepted");
-}
 
 /** `count` valid services of one mode, named and routed by position. */
 const many = (count: number, mode: DeploymentMode, prefix = mode) =>
