@@ -27,6 +27,8 @@ export interface ServiceOutputs {
     primaryColour: "blue" | "green";
     /** The task-definition revision the stack declares (a CodeDeploy release starts from it). */
     taskDefinitionArn: pulumi.Output<string>;
+    /** The image the stack declares (what a pipeline releases to a CodeDeploy service). */
+    image: string;
     alarmNames: string[];
     codeDeploy?: {
         applicationName: pulumi.Output<string>;
@@ -212,6 +214,7 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
             targetGroups: { blue: targets.blue.arn, green: targets.green.arn },
             primaryColour: primary,
             taskDefinitionArn: service.taskDefinitionArn,
+            image: svc.image,
             alarmNames: alarms.alarmNames,
             ...(codeDeploy && svc.deployment.mode === "codedeploy"
                 ? {
