@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { effectivePathPatterns, defaultPriority, type ServiceConfig } from "../config/schema";
+import { effectivePathPatterns, defaultPriority, type WebServiceConfig } from "../config/schema";
 import { ignoredProperties } from "./ignoreChanges";
 import { loadBalancerName, targetGroupName, type Colour } from "./naming";
 
 /** The blue and green target-group names of a service (the port is in the hash: a port change gets new groups). */
-export function targetGroupNames(stack: string, svc: Pick<ServiceConfig, "name" | "containerPort">): Record<Colour, string> {
+export function targetGroupNames(stack: string, svc: Pick<WebServiceConfig, "name" | "containerPort">): Record<Colour, string> {
     const name = (colour: Colour) => targetGroupName(stack, svc.name, colour, `${svc.containerPort}/HTTP`);
     return { blue: name("blue"), green: name("green") };
 }
@@ -22,7 +22,7 @@ export function testListenerSources(args: { internal: boolean; vpcCidr: string; 
 }
 
 export interface LoadBalancedService {
-    config: ServiceConfig;
+    config: WebServiceConfig;
     /** Position in the stack's service list: the default listener-rule priority. */
     index: number;
     /** The colour serving production now (after an odd number of blue/green releases, green). */
@@ -261,7 +261,7 @@ export class BlueGreenLoadBalancer extends pulumi.ComponentResource {
     }
 }
 
-export function ruleConditions(svc: ServiceConfig): aws.types.input.lb.ListenerRuleCondition[] {
+export function ruleConditions(svc: WebServiceConfig): aws.types.input.lb.ListenerRuleCondition[] {
     const conditions: aws.types.input.lb.ListenerRuleCondition[] = [];
     const paths = effectivePathPatterns(svc.routing);
     if (paths) conditions.push({ pathPattern: { values: paths } });

@@ -19,6 +19,7 @@ export const LIMITS = {
     eventRule: 64,
     snsTopic: 256,
     securityGroup: 255,
+    sqsQueue: 80,
 } as const;
 
 export function shortHash(text: string, length = 6): string {
@@ -84,6 +85,18 @@ export type AlarmSignal = "5xx" | "p99-latency" | "unhealthy-hosts";
  */
 export function alarmName(project: string, stack: string, service: string, colour: Colour, signal: AlarmSignal): string {
     return fitName([project, stack, service, colour, signal], LIMITS.alarm);
+}
+
+/** A worker's USE signals: saturation of its queue and errors in its dead-letter queue. */
+export type QueueAlarmSignal = "oldest-message-age" | "visible-messages" | "dead-letter";
+
+export function queueAlarmName(project: string, stack: string, service: string, signal: QueueAlarmSignal): string {
+    return fitName([project, stack, service, "queue", signal], LIMITS.alarm);
+}
+
+/** SQS queue name, at most 80 characters (the dead-letter queue adds `-dlq` inside the limit). */
+export function queueName(project: string, stack: string, service: string, purpose: "queue" | "dlq"): string {
+    return fitName([project, stack, service, purpose], LIMITS.sqsQueue);
 }
 
 export function logGroupName(project: string, stack: string, service: string): string {

@@ -106,3 +106,33 @@ export const MANAGED_POLICIES = {
     codeDeployForEcs: "AWSCodeDeployRoleForECS",
     ecsInfrastructureForLoadBalancers: "AmazonECSInfrastructureRolePolicyForLoadBalancers",
 } as const;
+
+/**
+ * What the execution role may read to fill a task's secrets: exactly the configured secrets
+ * and parameters, no wildcard. A Secrets Manager reference with `:json-key:stage:version` is
+ * granted on the secret's ARN, which is all GetSecretValue checks.
+ */
+export function secretsReadPolicy(p: { secretArns: string[]; kmsKeyArn?: string }): PolicyDocument | undefined {
+    const secretsManager = [...new Set(p.secretArns.filter((a) => a.includes(":secretsmanager:")).map(secretArnOf))].sort();
+    const parameters = [...new Set(p.secretArns.filter((a) => a.includes(":ssm:")))].sort();
+    const statements: PolicyStatement[] = [];
+    if (secretsManager.length > 0) statements.push({ Sid: "ReadTheServiceSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsManager });
+    if (parameters.length > 0) statements.push({ Sid: "ReadTheServiceParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: parameters });
+    if (p.kmsKeyArn && statements.length > 0) statements.push({ Sid: "DecryptThem", Effect: "Allow", Action: "kms:Decrypt", Resource: p.kmsKeyArn });
+    return statements.length > 0 ? doc(...statements) : undefined;
+}
+
+/** `arn:…:secret:name-AbCdEf:json-key:stage:version` → `arn:…:secret:name-AbCdEf`. */
+export function secretArnOf(reference: string): string {
+    return reference.split(":").slice(0, 7).join(":");
+}
+
+/** A worker's task role: consume its own queue, nothing else. */
+export function queueConsumerPolicy(p: { queueArn: string }): PolicyDocument {
+    return doc({
+        Sid: "ConsumeTheWorkerQueue",
+        Effect: "Allow",
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+        Resource: p.queueArn,
+    });
+}

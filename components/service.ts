@@ -1,12 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { ServiceConfig } from "../config/schema";
+import type { ServiceConfig, WebServiceConfig } from "../config/schema";
 import type { CapacityProviderStrategy } from "./cluster";
 import { ignoredProperties } from "./ignoreChanges";
 import { otherColour } from "./liveState";
 import type { ServiceTargets } from "./loadBalancer";
 import { ecsServiceName, logGroupName, roleName, type Colour } from "./naming";
-import { assumeRolePolicy, MANAGED_POLICIES, managedPolicyArn } from "./policyDocuments";
+import { assumeRolePolicy, MANAGED_POLICIES, managedPolicyArn, queueConsumerPolicy, secretsReadPolicy } from "./policyDocuments";
+
+/** What a web service is wired to: its load balancer's target groups and the colour serving production. */
+export interface WebWiring {
+    albSecurityGroupId: pulumi.Input<string>;
+    targets: ServiceTargets;
+    /** The colour serving production now: the service's primary target group. */
+    primary: Colour;
+}
 
 export interface EcsServiceArgs {
     project: string;
@@ -19,13 +27,13 @@ export interface EcsServiceArgs {
     vpcId: pulumi.Input<string>;
     subnetIds: pulumi.Input<string[]>;
     assignPublicIp: boolean;
-    albSecurityGroupId: pulumi.Input<string>;
-    targets: ServiceTargets;
-    /** The colour serving production now: the service's primary target group. */
-    primary: Colour;
+    /** Web services: the load balancer. */
+    web?: WebWiring;
+    /** Workers: the queue the task role may consume. */
+    queueArn?: pulumi.Input<string>;
     /** The cluster's capacity-provider strategy, declared on the service too. */
     capacityProviderStrategies: CapacityProviderStrategy[];
-    /** The service's RED alarms: ECS rolls back when one fires during a deployment. */
+    /** The service's RED (web) or USE (worker) alarms: ECS rolls back when one fires during a deployment. */
     alarmNames: string[];
     /** The environment came from a config key holding secrets: keep the task definition secret. */
     secretEnvironment: boolean;
@@ -34,7 +42,8 @@ export interface EcsServiceArgs {
 /**
  * A Fargate service that can always go back: rolling with the circuit breaker and alarm
  * rollback, ECS native blue/green (same safety nets, plus a bake time), or CODE_DEPLOY, where
- * the deployment group (see CodeDeployBlueGreen) owns rollout and rollback.
+ * the deployment group (see CodeDeployBlueGreen) owns rollout and rollback. A worker has no
+ * load balancer: its container health check is what the circuit breaker watches.
  */
 export class EcsService extends pulumi.ComponentResource {
     public readonly service: aws.ecs.Service;
@@ -50,7 +59,8 @@ export class EcsService extends pulumi.ComponentResource {
     /** The revision the stack declares: what the next CodeDeploy release starts from. */
     public readonly taskDefinitionArn: pulumi.Output<string>;
     public readonly containerName: string;
-    public readonly containerPort: number;
+    /** Web services only. */
+    public readonly containerPort?: number;
 
     constructor(name: string, args: EcsServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("safe-ecs:index:EcsService", name, {}, opts);
@@ -58,7 +68,9 @@ export class EcsService extends pulumi.ComponentResource {
         const mode = svc.deployment.mode;
         const tags = { service: svc.name };
         this.containerName = svc.name;
-        this.containerPort = svc.containerPort;
+        const web = svc.kind === "web" ? svc : undefined;
+        if (web && !args.web) throw new Error(`EcsService ${name}: a web service needs its load balancer wiring`);
+        this.containerPort = web?.containerPort;
 
         this.logGroup = new aws.cloudwatch.LogGroup(
             name,
@@ -85,18 +97,48 @@ export class EcsService extends pulumi.ComponentResource {
                 : undefined;
             return { role: r, attachment };
         };
-        // Only the managed execution policy: pull images, write logs. The app's own permissions go on the task role.
-        this.executionRole = role("execution", "ecs-tasks.amazonaws.com", MANAGED_POLICIES.taskExecution, args.accountId).role;
+        // The managed execution policy (pull images, write logs) and, with secrets, reading exactly
+        // those. The app's own permissions go on the task role.
+        const execution = role("execution", "ecs-tasks.amazonaws.com", MANAGED_POLICIES.taskExecution, args.accountId);
+        this.executionRole = execution.role;
         this.taskRole = role("task", "ecs-tasks.amazonaws.com", undefined, args.accountId).role;
+        const secretsPolicy = secretsReadPolicy({ secretArns: Object.values(svc.secrets), kmsKeyArn: svc.secretsKmsKeyArn });
+        const executionPolicies: pulumi.Resource[] = [...(execution.attachment ? [execution.attachment] : [])];
+        if (secretsPolicy) {
+            executionPolicies.push(
+                new aws.iam.RolePolicy(`${name}-secrets`, { role: this.executionRole.name, name: "read-secrets", policy: JSON.stringify(secretsPolicy) }, { parent: this }),
+            );
+        }
+        if (args.queueArn) {
+            new aws.iam.RolePolicy(
+                `${name}-queue`,
+                { role: this.taskRole.name, name: "consume-queue", policy: pulumi.output(args.queueArn).apply((queueArn) => JSON.stringify(queueConsumerPolicy({ queueArn }))) },
+                { parent: this },
+            );
+        }
 
         const environment = Object.entries(svc.environment).map(([n, value]) => ({ name: n, value }));
+        const secrets = Object.entries(svc.secrets).map(([n, valueFrom]) => ({ name: n, valueFrom }));
+        const health = svc.kind === "worker" ? svc.containerHealthCheck : undefined;
         const containerDefinitions = JSON.stringify([
             {
                 name: this.containerName,
                 image: svc.image,
                 essential: true,
-                portMappings: [{ containerPort: svc.containerPort, protocol: "tcp" }],
+                ...(web ? { portMappings: [{ containerPort: web.containerPort, protocol: "tcp" }] } : {}),
                 environment,
+                ...(secrets.length > 0 ? { secrets } : {}),
+                ...(health
+                    ? {
+                          healthCheck: {
+                              command: health.command,
+                              interval: health.intervalSeconds,
+                              timeout: health.timeoutSeconds,
+                              retries: health.retries,
+                              startPeriod: health.startPeriodSeconds,
+                          },
+                      }
+                    : {}),
                 logConfiguration: {
                     logDriver: "awslogs",
                     options: {
@@ -124,23 +166,26 @@ export class EcsService extends pulumi.ComponentResource {
                 skipDestroy: true,
                 tags,
             },
-            { parent: this, dependsOn: [this.logGroup] },
+            // The secrets policy must be in place before a task starts with this revision.
+            { parent: this, dependsOn: [this.logGroup, ...executionPolicies] },
         );
 
         this.securityGroup = new aws.ec2.SecurityGroup(
             name,
             {
                 vpcId: args.vpcId,
-                description: `${svc.name} tasks: only the load balancer may connect`,
-                ingress: [
-                    {
-                        protocol: "tcp",
-                        fromPort: svc.containerPort,
-                        toPort: svc.containerPort,
-                        securityGroups: [args.albSecurityGroupId],
-                        description: "from the load balancer",
-                    },
-                ],
+                description: web ? `${svc.name} tasks: only the load balancer may connect` : `${svc.name} tasks: no inbound connections`,
+                ingress: web
+                    ? [
+                          {
+                              protocol: "tcp",
+                              fromPort: web.containerPort,
+                              toPort: web.containerPort,
+                              securityGroups: [args.web!.albSecurityGroupId],
+                              description: "from the load balancer",
+                          },
+                      ]
+                    : [],
                 egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], description: "image pulls, logs, dependencies" }],
                 tags,
             },
@@ -156,22 +201,7 @@ export class EcsService extends pulumi.ComponentResource {
             infrastructurePolicy = infrastructure.attachment;
         }
 
-        // The pair as ECS has it now: after each blue/green release the roles of the groups swap.
-        const primary = args.targets[args.primary];
-        const alternate = args.targets[otherColour(args.primary)];
-        const loadBalancer: aws.types.input.ecs.ServiceLoadBalancer = {
-            targetGroupArn: primary.arn,
-            containerName: this.containerName,
-            containerPort: svc.containerPort,
-        };
-        if (mode === "bluegreen") {
-            loadBalancer.advancedConfiguration = {
-                alternateTargetGroupArn: alternate.arn,
-                productionListenerRule: args.targets.productionRule!.arn,
-                testListenerRule: args.targets.testRule!.arn,
-                roleArn: this.infrastructureRole!.arn,
-            };
-        }
+        const loadBalancers = web ? [this.loadBalancer(web, args.web!, mode)] : [];
 
         const ecsController = mode !== "codedeploy";
         this.service = new aws.ecs.Service(
@@ -188,8 +218,10 @@ export class EcsService extends pulumi.ComponentResource {
                     assignPublicIp: args.assignPublicIp,
                 },
                 // One target group: with CODE_DEPLOY, attaching both makes CodeDeploy hang; blue/green names the other as alternate.
-                loadBalancers: [loadBalancer],
-                healthCheckGracePeriodSeconds: svc.healthCheck.gracePeriodSeconds,
+                loadBalancers,
+                // Without a load balancer there are no ELB health checks to ignore; the container
+                // health check's start period plays that part.
+                healthCheckGracePeriodSeconds: web?.healthCheck.gracePeriodSeconds,
                 deploymentController: { type: ecsController ? "ECS" : "CODE_DEPLOY" },
                 capacityProviderStrategies: args.capacityProviderStrategies,
                 // The provider refuses to change the strategy of an ECS-controller service without a
@@ -204,8 +236,8 @@ export class EcsService extends pulumi.ComponentResource {
                 // Stated for rolling too: left out, the strategy ECS has stays (a blue/green service
                 // switched back to rolling would remain blue/green).
                 deploymentConfiguration:
-                    mode === "bluegreen"
-                        ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(svc.deployment.bakeTimeMinutes) }
+                    web?.deployment.mode === "bluegreen"
+                        ? { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(web.deployment.bakeTimeMinutes) }
                         : mode === "rolling"
                           ? { strategy: "ROLLING" }
                           : undefined,
@@ -213,12 +245,34 @@ export class EcsService extends pulumi.ComponentResource {
                 enableEcsManagedTags: true,
                 tags,
             },
-            { parent: this, ignoreChanges: ignoredProperties(mode).service, dependsOn: infrastructurePolicy ? [infrastructurePolicy] : [] },
+            {
+                parent: this,
+                ignoreChanges: ignoredProperties(mode, { autoscaling: svc.scaling !== undefined }).service,
+                dependsOn: infrastructurePolicy ? [infrastructurePolicy] : [],
+            },
         );
 
         this.serviceName = this.service.name;
         this.serviceArn = this.service.arn;
         this.taskDefinitionArn = this.taskDefinition.arn;
         this.registerOutputs({ serviceName: this.serviceName, serviceArn: this.serviceArn, taskDefinitionArn: this.taskDefinitionArn });
+    }
+
+    /** The pair as ECS has it now: after each blue/green release the roles of the groups swap. */
+    private loadBalancer(svc: WebServiceConfig, wiring: WebWiring, mode: string): aws.types.input.ecs.ServiceLoadBalancer {
+        const lb: aws.types.input.ecs.ServiceLoadBalancer = {
+            targetGroupArn: wiring.targets[wiring.primary].arn,
+            containerName: this.containerName,
+            containerPort: svc.containerPort,
+        };
+        if (mode === "bluegreen") {
+            lb.advancedConfiguration = {
+                alternateTargetGroupArn: wiring.targets[otherColour(wiring.primary)].arn,
+                productionListenerRule: wiring.targets.productionRule!.arn,
+                testListenerRule: wiring.targets.testRule!.arn,
+                roleArn: this.infrastructureRole!.arn,
+            };
+        }
+        return lb;
     }
 }

@@ -11,20 +11,28 @@ import { BlueGreenLoadBalancer, targetGroupNames, type LoadBalancedService } fro
 import { clusterName, ecsServiceName } from "./naming";
 import { Network } from "./network";
 import { DeploymentNotifications } from "./notifications";
+import { ServiceAutoScaling } from "./autoScaling";
+import { QueueAlarms } from "./queueAlarms";
 import { EcsService } from "./service";
+import { WorkerQueue } from "./workerQueue";
 
 export interface ServiceOutputs {
+    kind: "web" | "worker";
     mode: DeploymentMode;
     clusterName: pulumi.Output<string>;
     serviceName: pulumi.Output<string>;
     serviceArn: pulumi.Output<string>;
     containerName: string;
-    containerPort: number;
-    url: pulumi.Output<string>;
-    testUrl: pulumi.Output<string>;
-    targetGroups: { blue: pulumi.Output<string>; green: pulumi.Output<string> };
+    /** Web services: the load balancer side. */
+    containerPort?: number;
+    url?: pulumi.Output<string>;
+    testUrl?: pulumi.Output<string>;
+    targetGroups?: { blue: pulumi.Output<string>; green: pulumi.Output<string> };
     /** Which colour served production when this stack was last updated. */
-    primaryColour: "blue" | "green";
+    primaryColour?: "blue" | "green";
+    /** Workers: the queue they consume and its dead-letter queue. */
+    queue?: { arn: pulumi.Output<string>; deadLetterArn: pulumi.Output<string> };
+    scaling?: { min: number; max: number };
     /** The task-definition revision the stack declares (a CodeDeploy release starts from it). */
     taskDefinitionArn: pulumi.Output<string>;
     /** The image the stack declares (what a pipeline releases to a CodeDeploy service). */
@@ -97,11 +105,10 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
         opts,
     );
 
-    const indexed: LoadBalancedService[] = cfg.services.map((config, index) => ({
-        config,
-        index,
-        primary: primaryColour(live.get(config.name), targetGroupNames(stack, config)),
-    }));
+    // Web services only: workers have no load balancer.
+    const indexed: LoadBalancedService[] = cfg.services.flatMap((config, index) =>
+        config.kind === "web" ? [{ config, index, primary: primaryColour(live.get(config.name), targetGroupNames(stack, config)) }] : [],
+    );
     const loadBalancer = (group: string, services: LoadBalancedService[], routing: "rules" | "default-action") =>
         new BlueGreenLoadBalancer(
             group === "shared" ? "alb" : `${group}-alb`,
@@ -137,6 +144,32 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
     const services: Record<string, ServiceOutputs> = {};
     const deployed: { config: ServiceConfig; service: EcsService; codeDeploy?: CodeDeployBlueGreen }[] = [];
     const allAlarmNames: string[] = [];
+    const serviceArgs = (svc: ServiceConfig) => ({
+        project,
+        stack,
+        region: cfg.region,
+        partition,
+        accountId,
+        config: svc,
+        clusterArn: cluster.arn,
+        vpcId: network.vpcId,
+        subnetIds: network.taskSubnetIds,
+        assignPublicIp: network.assignPublicIp,
+        capacityProviderStrategies: cluster.strategies,
+        secretEnvironment: cfg.secretKeys.includes("services"),
+    });
+    const common = (svc: ServiceConfig, service: EcsService, alarmNames: string[]) => ({
+        kind: svc.kind,
+        clusterName: cluster.name,
+        serviceName: service.serviceName,
+        serviceArn: service.serviceArn,
+        containerName: service.containerName,
+        taskDefinitionArn: service.taskDefinitionArn,
+        image: svc.image,
+        alarmNames,
+        ...(svc.scaling ? { scaling: { min: svc.scaling.min, max: svc.scaling.max } } : {}),
+    });
+
     for (const { config: svc, primary } of indexed) {
         const alb = albOf.get(svc.name)!;
         const targets = alb.targets[svc.name];
@@ -156,27 +189,22 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
 
         const service = new EcsService(
             svc.name,
-            {
-                project,
-                stack,
-                region: cfg.region,
-                partition,
-                accountId,
-                config: svc,
-                clusterArn: cluster.arn,
-                vpcId: network.vpcId,
-                subnetIds: network.taskSubnetIds,
-                assignPublicIp: network.assignPublicIp,
-                albSecurityGroupId: alb.securityGroup.id,
-                targets,
-                primary,
-                capacityProviderStrategies: cluster.strategies,
-                alarmNames: alarms.alarmNames,
-                secretEnvironment: cfg.secretKeys.includes("services"),
-            },
+            { ...serviceArgs(svc), web: { albSecurityGroupId: alb.securityGroup.id, targets, primary }, alarmNames: alarms.alarmNames },
             // The target group must be behind a listener, the capacity strategy and alarms in place.
             { ...opts, dependsOn: [cluster.capacityProviders, alb.productionListener, alb.testListener, ...[targets.productionRule, targets.testRule].filter((r) => r !== undefined), alarms] },
         );
+        if (svc.scaling) {
+            new ServiceAutoScaling(
+                `${svc.name}-scaling`,
+                {
+                    clusterName: cluster.name,
+                    serviceName: service.serviceName,
+                    scaling: svc.scaling,
+                    requestCountLabel: pulumi.interpolate`${alb.arnSuffix}/${targets[primary].arnSuffix}`,
+                },
+                { ...opts, dependsOn: [service] },
+            );
+        }
 
         let codeDeploy: CodeDeployBlueGreen | undefined;
         if (svc.deployment.mode === "codedeploy") {
@@ -203,19 +231,13 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
         deployed.push({ config: svc, service, codeDeploy });
 
         services[svc.name] = {
+            ...common(svc, service, alarms.alarmNames),
             mode: svc.deployment.mode,
-            clusterName: cluster.name,
-            serviceName: service.serviceName,
-            serviceArn: service.serviceArn,
-            containerName: service.containerName,
-            containerPort: service.containerPort,
+            containerPort: svc.containerPort,
             url: alb.url,
             testUrl: alb.testUrl,
             targetGroups: { blue: targets.blue.arn, green: targets.green.arn },
             primaryColour: primary,
-            taskDefinitionArn: service.taskDefinitionArn,
-            image: svc.image,
-            alarmNames: alarms.alarmNames,
             ...(codeDeploy && svc.deployment.mode === "codedeploy"
                 ? {
                       codeDeploy: {
@@ -228,7 +250,7 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
                       appSpecTemplate: pulumi
                           .all([network.taskSubnetIds, service.securityGroup.id])
                           .apply(([subnets, securityGroup]) =>
-                              appSpecTemplate(service.containerName, service.containerPort, {
+                              appSpecTemplate(service.containerName, svc.containerPort, {
                                   networkConfiguration: { subnets, securityGroups: [securityGroup], assignPublicIp: network.assignPublicIp },
                                   platformVersion: "LATEST",
                                   capacityProviderStrategy: cluster.strategies,
@@ -236,6 +258,35 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
                           ),
                   }
                 : {}),
+        };
+    }
+
+    for (const svc of cfg.services) {
+        if (svc.kind !== "worker") continue;
+        const queue = new WorkerQueue(`${svc.name}-queue`, { project, stack, service: svc.name, queue: svc.queue }, opts);
+        const alarms = new QueueAlarms(
+            `${svc.name}-alarms`,
+            { project, stack, service: svc.name, thresholds: svc.queueAlarms, queueName: queue.queueName, deadLetterName: queue.deadLetterName },
+            opts,
+        );
+        allAlarmNames.push(...alarms.alarmNames);
+        const service = new EcsService(
+            svc.name,
+            { ...serviceArgs(svc), queueArn: queue.queueArn, alarmNames: alarms.alarmNames },
+            { ...opts, dependsOn: [cluster.capacityProviders, alarms] },
+        );
+        if (svc.scaling) {
+            new ServiceAutoScaling(
+                `${svc.name}-scaling`,
+                { clusterName: cluster.name, serviceName: service.serviceName, scaling: svc.scaling, queueName: queue.queueName },
+                { ...opts, dependsOn: [service] },
+            );
+        }
+        deployed.push({ config: svc, service });
+        services[svc.name] = {
+            ...common(svc, service, alarms.alarmNames),
+            mode: "rolling",
+            queue: { arn: queue.queueArn, deadLetterArn: queue.deadLetterArn },
         };
     }
 
@@ -250,7 +301,7 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
             services: deployed.map((d) => ({
                 name: d.config.name,
                 serviceArn: d.service.serviceArn,
-                controller: d.config.deployment.mode === "codedeploy" ? "CODE_DEPLOY" : "ECS",
+                controller: d.codeDeploy ? "CODE_DEPLOY" : "ECS",
             })),
             alarmNames: allAlarmNames,
             codeDeployGroups: deployed

@@ -92,7 +92,8 @@ function unwrap(schema: AnySchema): AnySchema {
     for (;;) {
         const d = def(s);
         if (["default", "prefault", "optional", "nullable", "readonly", "catch"].includes(d.type)) s = d.innerType;
-        else if (d.type === "pipe") s = d.in;
+        // A preprocess is a pipe from a transform into the schema that decides; .transform() the reverse.
+        else if (d.type === "pipe") s = def(d.in).type === "transform" ? d.out : d.in;
         else return s;
     }
 }

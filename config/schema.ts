@@ -159,48 +159,204 @@ const deployment = z
     })
     .default({ mode: "rolling" });
 
-const service = z.strictObject({
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" });
+
+/**
+ * A secret reference ECS resolves at task start: a Secrets Manager secret's full ARN (with its
+ * six-character suffix, so the execution role can be granted exactly that secret), optionally
+ * with `:json-key:version-stage:version-id`, or a Systems Manager parameter ARN.
+ */
+export const SECRET_ARN = {
+    secretsManager: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}(:[^:\s]*:[^:\s]*:[^:\s]*)?$/,
+    ssmParameter: /^arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9/_.-]+$/,
+};
+const secretRef = z.string().refine((v) => SECRET_ARN.secretsManager.test(v) || SECRET_ARN.ssmParameter.test(v), {
+    error:
+        "expected a Secrets Manager secret ARN with its 6-character suffix (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf, optionally :<json-key>:<stage>:<version>) or an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>)",
+});
+const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, {
+    error: "expected a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+});
+const sqsArn = z.string().regex(/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/, {
+    error: "expected an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)",
+});
+
+/**
+ * Application Auto Scaling of the task count. Once on, the scaler owns `desiredCount` (which
+ * then only sets the count of the first `pulumi up`). Which targets each kind and mode may use
+ * is checked with the service (serviceChecks).
+ */
+const scaling = z.strictObject({
+    min: int(1, 1000),
+    max: int(1, 1000),
+    /** Target average CPU utilisation of the service's tasks. */
+    cpuTargetPercent: int(10, 95).optional(),
+    memoryTargetPercent: int(10, 95).optional(),
+    /** Web services, rolling mode: target ALB requests per task. */
+    requestsPerTarget: int(1, 1_000_000).optional(),
+    /** Workers: target queue messages per running task. */
+    backlogPerTask: int(1, 1_000_000).optional(),
+    scaleInCooldownSeconds: int(0, 3600).default(300),
+    scaleOutCooldownSeconds: int(0, 3600).default(60),
+}).superRefine((sc, ctx) => {
+    if (!isRecord(sc)) return;
+    if (isInt(sc.min) && isInt(sc.max) && sc.min > sc.max) ctx.addIssue({ code: "custom", path: ["max"], message: `expected at least min (${sc.min})`, input: sc.max });
+    if (["cpuTargetPercent", "memoryTargetPercent", "requestsPerTarget", "backlogPerTask"].every((k) => (sc as Record<string, unknown>)[k] === undefined))
+        ctx.addIssue({ code: "custom", path: [], message: "expected at least one target: cpuTargetPercent, memoryTargetPercent, requestsPerTarget (web) or backlogPerTask (worker)", input: sc });
+}, ALWAYS);
+
+/** A container health check: what tells ECS a worker's task is healthy (no load balancer does). */
+const containerHealthCheck = z.strictObject({
+    /** As in the task definition: ["CMD-SHELL", "…"] or ["CMD", "executable", "arg"]. */
+    command: z
+        .array(z.string().min(1))
+        .min(2, { error: 'expected a command such as ["CMD-SHELL", "test -f /tmp/healthy || exit 1"]' })
+        .refine((c) => c[0] === "CMD" || c[0] === "CMD-SHELL", { error: 'expected the command to start with "CMD" or "CMD-SHELL"' }),
+    intervalSeconds: int(5, 300).default(30),
+    timeoutSeconds: int(2, 60).default(5),
+    retries: int(1, 10).default(3),
+    /** Failed checks do not count this long after the container starts. */
+    startPeriodSeconds: int(0, 300).default(60),
+});
+
+/** The worker's queue: created with a dead-letter queue, or an existing one (with its dead-letter queue). */
+const queue = z.strictObject({
+    arn: sqsArn.optional(),
+    /** The existing queue's dead-letter queue: the errors alarm watches it. */
+    deadLetterArn: sqsArn.optional(),
+    visibilityTimeoutSeconds: int(0, 43200).default(60),
+    /** Receives before a message goes to the dead-letter queue. */
+    maxReceiveCount: int(1, 1000).default(5),
+    retentionDays: int(1, 14).default(4),
+}).superRefine((q, ctx) => {
+    if (!isRecord(q)) return;
+    if (q.arn !== undefined && q.deadLetterArn === undefined)
+        ctx.addIssue({ code: "custom", path: ["deadLetterArn"], message: "expected the existing queue's dead-letter queue ARN (the errors alarm watches it)", input: q.deadLetterArn });
+    if (q.arn === undefined && q.deadLetterArn !== undefined)
+        ctx.addIssue({ code: "custom", path: ["arn"], message: "expected the queue's ARN with deadLetterArn (without both, the queues are created)", input: q.arn });
+}, ALWAYS);
+
+/** USE alarms of a worker: saturation (backlog age and depth) and errors (messages arriving in the dead-letter queue). */
+const queueAlarms = z.strictObject({
+    oldestMessageAgeSeconds: int(1, 1_209_600).default(300),
+    visibleMessages: int(1, 100_000_000).default(1000),
+    /** New dead-letter messages per period that trip the errors alarm. */
+    deadLetterMessages: int(1, 100_000).default(1),
+    periodSeconds: z.union([z.literal(60), z.literal(300)], { error: "expected 60 or 300" }).default(60),
+    evaluationPeriods: int(1, 30).default(3),
+    datapointsToAlarm: int(1, 30).optional(),
+}).superRefine((a, ctx) => {
+    if (!isRecord(a)) return;
+    if (isInt(a.datapointsToAlarm) && isInt(a.evaluationPeriods) && a.datapointsToAlarm > a.evaluationPeriods)
+        ctx.addIssue({ code: "custom", path: ["datapointsToAlarm"], message: `expected at most evaluationPeriods (${a.evaluationPeriods})`, input: a.datapointsToAlarm });
+}, ALWAYS).transform((a) => ({ ...a, datapointsToAlarm: a.datapointsToAlarm ?? Math.min(2, a.evaluationPeriods) }));
+
+/** Fields every service has, web or worker. */
+const commonFields = {
     name: serviceName,
     image: z.string({ error: "expected a container image reference" }).min(1, { error: "expected a container image reference" }),
     cpu: whole().refine((v) => v in FARGATE_SIZES, {
         error: `expected a Fargate cpu size (${Object.keys(FARGATE_SIZES).join(", ")})`,
     }).default(256),
     memory: whole().default(512),
-    containerPort: int(1, 65535).default(8080),
     desiredCount: int(1, 1000).default(2),
-    environment: z
-        .record(
-            z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*)" }),
-            z.string({ error: "expected a string value (quote numbers and booleans)" }),
-        )
-        .default({}),
-    routing: routing.prefault({}),
-    healthCheck: healthCheck,
-    deregistrationDelaySeconds: int(0, 3600).default(30),
+    environment: z.record(envName, z.string({ error: "expected a string value (quote numbers and booleans)" })).default({}),
+    /** Variables ECS fills from Secrets Manager or SSM at task start: name → ARN. */
+    secrets: z.record(envName, secretRef).default({}),
+    /** The customer-managed KMS key those secrets are encrypted with (kms:Decrypt for the execution role). */
+    secretsKmsKeyArn: kmsKeyArn.optional(),
     logRetentionDays: z
         .number()
         .refine((v) => (LOG_RETENTION_DAYS as readonly number[]).includes(v), {
             error: `expected one of ${LOG_RETENTION_DAYS.join(", ")}`,
         })
         .default(30),
+    scaling: scaling.optional(),
+};
+
+/** A service behind the load balancer, watched with RED signals (rate, errors, duration). */
+const webService = z.strictObject({
+    ...commonFields,
+    kind: z.literal("web"),
+    containerPort: int(1, 65535).default(8080),
+    routing: routing.prefault({}),
+    healthCheck: healthCheck,
+    deregistrationDelaySeconds: int(0, 3600).default(30),
     deployment,
     alarms: alarms.prefault({}),
-}).superRefine((svc, ctx) => {
-    if (!isRecord(svc)) return;
-    const allowed = isInt(svc.cpu) ? FARGATE_SIZES[svc.cpu] : undefined;
-    if (allowed && isInt(svc.memory) && !allowed.includes(svc.memory))
-        ctx.addIssue({ code: "custom", path: ["memory"], message: `expected one of ${allowed.join(", ")} MiB for cpu ${svc.cpu}`, input: svc.memory });
-    const routing: unknown = svc.routing;
-    if (isRecord(routing)) {
-        const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
-        if (count(routing.pathPatterns) + count(routing.hostHeaders) > 5)
-            ctx.addIssue({ code: "custom", path: ["routing"], message: "expected at most 5 path patterns and host headers in total (ALB rule limit)", input: svc.routing });
-    }
-}, ALWAYS).transform((svc) => ({
+}).superRefine(serviceChecks, ALWAYS).transform((svc) => ({
     ...svc,
     // The unhealthy-hosts alarm gets its own window, long enough for the tasks' start (see alarmWindows.ts).
     alarms: { ...svc.alarms, unhealthyHostsWindow: unhealthyHostsWindow(svc.healthCheck, svc.alarms) },
 }));
+
+/**
+ * A queue worker: no load balancer, so no target group or health path. It is watched with USE
+ * signals (utilisation, saturation, errors) and needs a container health check, which the
+ * circuit breaker's second stage relies on when there is no load balancer.
+ */
+const workerService = z.strictObject({
+    ...commonFields,
+    kind: z.literal("worker"),
+    containerHealthCheck: containerHealthCheck,
+    queue: queue.prefault({}),
+    queueAlarms: queueAlarms.prefault({}),
+    /** Rolling only: both blue/green modes shift load-balancer traffic, which a worker has none of. */
+    deployment: z
+        .strictObject({ mode: z.literal("rolling", { error: "expected mode rolling: blue/green modes shift load-balancer traffic, and a worker has no load balancer" }) })
+        .default({ mode: "rolling" }),
+}).superRefine(serviceChecks, ALWAYS);
+
+export const SERVICE_KINDS = ["web", "worker"] as const;
+
+/** `kind` defaults to web, so existing configs stay valid. */
+const service = z.preprocess(
+    (v) => (isRecord(v) && v.kind === undefined ? { ...v, kind: "web" } : v),
+    z.discriminatedUnion("kind", [webService, workerService], { error: `expected kind one of ${SERVICE_KINDS.join(" | ")}` }),
+);
+
+/** Rules within one service, on the partly parsed input (see ALWAYS). */
+function serviceChecks(svc: unknown, ctx: z.RefinementCtx): void {
+    if (!isRecord(svc)) return;
+    const issue = (path: (string | number)[], message: string, input: unknown) => ctx.addIssue({ code: "custom", path, message, input });
+    const allowed = isInt(svc.cpu) ? FARGATE_SIZES[svc.cpu] : undefined;
+    if (allowed && isInt(svc.memory) && !allowed.includes(svc.memory)) issue(["memory"], `expected one of ${allowed.join(", ")} MiB for cpu ${svc.cpu}`, svc.memory);
+    const routing: unknown = svc.routing;
+    if (isRecord(routing)) {
+        const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+        if (count(routing.pathPatterns) + count(routing.hostHeaders) > 5)
+            issue(["routing"], "expected at most 5 path patterns and host headers in total (ALB rule limit)", svc.routing);
+    }
+    // A name in both would be two definitions of one variable, which ECS refuses.
+    if (isRecord(svc.environment) && isRecord(svc.secrets))
+        for (const name of Object.keys(svc.secrets))
+            if (name in svc.environment) issue(["secrets", name], "expected a name not also in environment (a variable is either plain or a secret)", name);
+    scalingChecks(svc, issue);
+}
+
+/**
+ * Which scaling targets each kind and mode may use, and the task count the first `pulumi up`
+ * starts with. The reasons are in the messages (sources: README, "How each mode scales").
+ */
+function scalingChecks(svc: Record<string, unknown>, issue: (path: (string | number)[], message: string, input: unknown) => void): void {
+    const sc = svc.scaling;
+    if (!isRecord(sc)) return;
+    const desired = svc.desiredCount ?? 2;
+    if (isInt(desired) && isInt(sc.min) && isInt(sc.max) && (desired < sc.min || desired > sc.max))
+        issue(["desiredCount"], `expected a count within scaling.min-scaling.max (${sc.min}-${sc.max}): the first pulumi up starts this many tasks`, desired);
+    const mode = isRecord(svc.deployment) ? svc.deployment.mode : "rolling";
+    if (sc.requestsPerTarget !== undefined) {
+        if (svc.kind === "worker") issue(["scaling", "requestsPerTarget"], "expected backlogPerTask for a worker (it has no load balancer requests)", sc.requestsPerTarget);
+        else if (mode !== "rolling")
+            issue(
+                ["scaling", "requestsPerTarget"],
+                `expected cpuTargetPercent or memoryTargetPercent in ${String(mode)} mode: requests per target are measured on one target group, and each ${String(mode)} release moves production to the other, so the policy would scale on an idle group and scale in`,
+                sc.requestsPerTarget,
+            );
+    }
+    if (sc.backlogPerTask !== undefined && svc.kind !== "worker")
+        issue(["scaling", "backlogPerTask"], "expected a worker (kind: worker): web services have no queue", sc.backlogPerTask);
+}
 
 /**
  * The project keys. Each has a default so the key may be left out of a stack; the ones
@@ -247,10 +403,16 @@ export const projectConfigSchema = z.strictObject(projectConfigShape).superRefin
 
 export type ProjectConfig = z.output<typeof projectConfigSchema>;
 export type ServiceConfig = ProjectConfig["services"][number];
-export type DeploymentConfig = ServiceConfig["deployment"];
+export type WebServiceConfig = Extract<ServiceConfig, { kind: "web" }>;
+export type WorkerServiceConfig = Extract<ServiceConfig, { kind: "worker" }>;
+export type DeploymentConfig = WebServiceConfig["deployment"];
 export type DeploymentMode = DeploymentConfig["mode"];
-export type HealthCheckConfig = ServiceConfig["healthCheck"];
-export type AlarmConfig = ServiceConfig["alarms"];
+export type HealthCheckConfig = WebServiceConfig["healthCheck"];
+export type AlarmConfig = WebServiceConfig["alarms"];
+export type ScalingConfig = NonNullable<ServiceConfig["scaling"]>;
+export const isWeb = (svc: ServiceConfig): svc is WebServiceConfig => svc.kind === "web";
+export const isWorker = (svc: ServiceConfig): svc is WorkerServiceConfig => svc.kind === "worker";
+export type QueueAlarmConfig = WorkerServiceConfig["queueAlarms"];
 
 /**
  * Rules that span several fields, reported with the path of the field to change. Runs on the
@@ -302,7 +464,7 @@ function crossFieldChecks(cfg: unknown, ctx: z.RefinementCtx): void {
             else names.set(svc.name, i);
         }
         const routing = svc.routing;
-        if (!isRecord(routing)) return;
+        if (svc.kind === "worker" || !isRecord(routing)) return;
         const priority = routing.priority === undefined ? defaultPriority(i) : routing.priority;
         if (isInt(priority)) {
             if (priorities.has(priority))
@@ -318,7 +480,14 @@ function crossFieldChecks(cfg: unknown, ctx: z.RefinementCtx): void {
     });
 
     // Past a quota AWS refuses a listener rule, target group or load balancer halfway through `pulumi up`.
-    const modes = cfg.services.map((svc: unknown) => (isRecord(svc) ? deploymentModeOf(svc.deployment) : undefined));
+    cfg.services.forEach((svc: unknown, i) => {
+        // Backlog per task divides by Container Insights' RunningTaskCount, which only exists with it on.
+        if (isRecord(svc) && isRecord(svc.scaling) && svc.scaling.backlogPerTask !== undefined && cfg.containerInsights === false)
+            issue(["services", i, "scaling", "backlogPerTask"], "expected containerInsights: true (backlog per task divides by its RunningTaskCount metric)", svc.scaling.backlogPerTask);
+    });
+
+    // Workers have no load balancer.
+    const modes = cfg.services.map((svc: unknown) => (isRecord(svc) && svc.kind !== "worker" ? deploymentModeOf(svc.deployment) : undefined));
     for (const excess of loadBalancerQuotaExcesses(modes.filter((m): m is DeploymentMode => m !== undefined)))
         issue(["services"], excess.message, excess.services);
 }
@@ -405,12 +574,12 @@ export function defaultPriority(index: number): number {
 }
 
 /** Paths default to `/*` when a service gives neither paths nor hosts. */
-export function effectivePathPatterns(r: Pick<ServiceConfig["routing"], "pathPatterns" | "hostHeaders">): string[] | undefined {
+export function effectivePathPatterns(r: Pick<WebServiceConfig["routing"], "pathPatterns" | "hostHeaders">): string[] | undefined {
     if (r.pathPatterns) return r.pathPatterns;
     return r.hostHeaders ? undefined : ["/*"];
 }
 
-function routeKey(r: Pick<ServiceConfig["routing"], "pathPatterns" | "hostHeaders">): string {
+function routeKey(r: Pick<WebServiceConfig["routing"], "pathPatterns" | "hostHeaders">): string {
     const paths = [...(effectivePathPatterns(r) ?? [])].sort().join(",");
     const hosts = [...(r.hostHeaders ?? [])].map((h) => h.toLowerCase()).sort().join(",");
     return `${paths}|${hosts}`;

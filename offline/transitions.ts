@@ -17,8 +17,9 @@ export interface Transition {
 
 const CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/abc-123";
 
+/** The web services (workers have no load balancer, alarms of their own, and only the rolling mode). */
 function services(config: StackConfigValues): { name: string; deployment?: { mode?: string } }[] {
-    return JSON.parse(config.values[`${config.project}:services`]);
+    return JSON.parse(config.values[`${config.project}:services`]).filter((s: { kind?: string }) => (s.kind ?? "web") === "web");
 }
 
 /** The first service of the given mode. */
@@ -31,6 +32,7 @@ const number = (c: StackConfigValues, key: string, fallback: number) => Number(c
 
 const set = (key: string, value: unknown) => (c: StackConfigValues) => withConfig(c, key, () => value);
 const eachService = (fn: (svc: any) => any) => (c: StackConfigValues) => withConfig(c, "services", (services: any[]) => services.map(fn));
+const eachWebService = (fn: (svc: any) => any) => eachService((s) => ((s.kind ?? "web") === "web" ? fn(s) : s));
 
 export const TRANSITIONS: readonly Transition[] = [
     { name: "HTTPS on", apply: set("certificateArn", CERTIFICATE) },
@@ -43,8 +45,13 @@ export const TRANSITIONS: readonly Transition[] = [
     { name: "new image", apply: eachService((s) => ({ ...s, image: `${s.image}-next` })) },
     { name: "new environment variable", apply: eachService((s) => ({ ...s, environment: { ...s.environment, FEATURE_FLAG: "on" } })) },
     { name: "cpu and memory", apply: eachService((s) => ({ ...s, cpu: 1024, memory: 4096 })) },
-    { name: "alarm thresholds", apply: eachService((s) => ({ ...s, alarms: { ...s.alarms, p99LatencySeconds: 3, evaluationPeriods: 5 } })) },
-    { name: "desired count", apply: eachService((s) => ({ ...s, desiredCount: (s.desiredCount ?? 2) + 1 })) },
+    { name: "alarm thresholds", apply: eachWebService((s) => ({ ...s, alarms: { ...s.alarms, p99LatencySeconds: 3, evaluationPeriods: 5 } })) },
+    {
+        name: "desired count",
+        apply: eachService((s) => (s.scaling ? s : { ...s, desiredCount: (s.desiredCount ?? 2) + 1 })),
+        appliesTo: (c) => JSON.parse(c.values[`${c.project}:services`]).some((s: { scaling?: unknown }) => !s.scaling),
+    },
+    { name: "scaling range", apply: eachService((s) => (s.scaling ? { ...s, scaling: { ...s.scaling, max: s.scaling.max + 2 } } : s)), appliesTo: (c) => c.values[`${c.project}:services`].includes('"scaling"') },
     {
         name: "add a service",
         apply: (c) =>

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { z } from "zod";
-import { ConfigError, parseStackConfig, projectConfigShape } from "../../config";
+import { ConfigError, isWeb, parseStackConfig, projectConfigShape } from "../../config";
 import { suggest } from "../../config/errors";
 import { readStackConfig } from "../../offline/stackFiles";
 import { PROJECT_DIR } from "../../offline/engine";
@@ -13,7 +13,7 @@ import { parseWith, problemsOf, service } from "./helpers";
 describe("config model", () => {
     it("fills production defaults for a minimal service", () => {
         const cfg = parseWith({ services: [service("web")] });
-        const web = cfg.services[0];
+        const web = cfg.services.filter(isWeb)[0];
         assert.equal(cfg.testListenerPort, 8080);
         assert.deepEqual(cfg.testListenerCidrs, []);
         assert.equal(web.deployment.mode, "rolling");
@@ -26,7 +26,7 @@ describe("config model", () => {
     it("reads both stack files as valid config", () => {
         for (const stack of ["dev", "prod"]) {
             const cfg = parseStackConfig(readStackConfig(PROJECT_DIR, stack));
-            assert.deepEqual(cfg.services.map((s) => s.name), ["web", "api"], stack);
+            assert.deepEqual(cfg.services.map((s) => `${s.name}:${s.kind}`), ["web:web", "api:web", "jobs:worker"], stack);
         }
     });
 
@@ -78,10 +78,10 @@ describe("config model", () => {
     });
 
     it("derives the health-check timeout and alarm datapoints from a shorter interval or evaluation window", () => {
-        const web = parseWith({ services: [service("web", { healthCheck: { path: "/h", intervalSeconds: 5 }, alarms: { evaluationPeriods: 1 } })] }).services[0];
+        const web = parseWith({ services: [service("web", { healthCheck: { path: "/h", intervalSeconds: 5 }, alarms: { evaluationPeriods: 1 } })] }).services.filter(isWeb)[0];
         assert.equal(web.healthCheck.timeoutSeconds, 4);
         assert.equal(web.alarms.datapointsToAlarm, 1);
-        const defaults = parseWith({ services: [service("web")] }).services[0];
+        const defaults = parseWith({ services: [service("web")] }).services.filter(isWeb)[0];
         assert.equal(defaults.healthCheck.timeoutSeconds, 5);
         assert.equal(defaults.alarms.datapointsToAlarm, 2);
         // The unhealthy-hosts alarm waits out a task's start (components/alarmWindows.ts).

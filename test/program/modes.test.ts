@@ -24,7 +24,8 @@ describe("deployment modes under mocks (prod: web on codedeploy, api on bluegree
             assert.equal(web.inputs.loadBalancers[0].targetGroupArn, named(prod, TG, "web-blue").outputs.arn);
             assert.equal(web.inputs.loadBalancers[0].advancedConfiguration, undefined);
             // UpdateService refuses these on a CODE_DEPLOY service; the next release's AppSpec carries them.
-            assert.deepEqual(web.options.ignoreChanges, ["taskDefinition", "loadBalancers", "networkConfiguration", "platformVersion", "capacityProviderStrategies"]);
+            // And the task count, which auto scaling owns.
+            assert.deepEqual(web.options.ignoreChanges, ["taskDefinition", "loadBalancers", "networkConfiguration", "platformVersion", "capacityProviderStrategies", "desiredCount"]);
         });
 
         it("gives the service its own listener pair forwarding to the colour serving production (blue on a new stack)", () => {

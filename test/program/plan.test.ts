@@ -39,7 +39,7 @@ describe("npm run plan", () => {
         walk(doc.tree);
         assert.deepEqual(inTree.sort(), doc.resources.map((r) => r.urn).sort());
         assert.equal(doc.resourceCount, doc.resources.length);
-        assert.deepEqual(doc.services.map((s) => s.mode).sort(), ["bluegreen", "codedeploy"]);
+        assert.deepEqual(doc.services.map((s) => s.mode).sort(), ["bluegreen", "codedeploy", "rolling"]);
     });
 
     it("exits 2 on invalid config, names the key, and registers nothing", async () => {

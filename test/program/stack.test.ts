@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { matchesPattern } from "../../components/eventPatterns";
-import { parseStackConfig } from "../../config";
+import { isWeb, parseStackConfig } from "../../config";
 import type { RunResult } from "../../offline/engine";
 import { readStackConfig } from "../../offline/stackFiles";
 import { PROJECT_DIR } from "../../offline/engine";
@@ -17,13 +17,14 @@ for (const stack of ["dev", "prod"]) {
     describe(`stack ${stack} under mocks`, () => {
         let result: RunResult;
         const config = parseStackConfig(readStackConfig(PROJECT_DIR, stack));
+        const web = config.services.filter(isWeb);
         before(async () => {
             result = await runStack(stack);
             assert.equal(result.error, undefined, result.error?.stack);
         });
 
         it("gives every ECS-controller service the circuit breaker and alarms, both with rollback", () => {
-            for (const svc of config.services.filter((s) => s.deployment.mode !== "codedeploy")) {
+            for (const svc of web.filter((s) => s.deployment.mode !== "codedeploy")) {
                 const s = serviceOf(result, svc.name).inputs;
                 assert.equal(s.deploymentController.type, "ECS");
                 assert.deepEqual(s.deploymentCircuitBreaker, { enable: true, rollback: true });
@@ -38,7 +39,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("creates every alarm a service lists, on the RED signals of both target groups", () => {
             const alarms = new Map(ofType(result, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs]));
-            for (const svc of config.services) {
+            for (const svc of web) {
                 const names = result.outputs.services && (result.outputs.services as any)[svc.name].alarmNames;
                 assert.equal(names.length, 6);
                 for (const n of names) assert.ok(alarms.has(n), `alarm ${n} is listed but not created`);
@@ -48,9 +49,9 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("gives every target group its service's health-check path", () => {
-            const byName = new Map(config.services.map((s) => [s.name, s]));
+            const byName = new Map(web.map((s) => [s.name, s]));
             const groups = ofType(result, TG).filter((t) => t.inputs.tags?.service);
-            assert.equal(groups.length, config.services.length * 2);
+            assert.equal(groups.length, web.length * 2);
             for (const tg of groups) {
                 const svc = byName.get(tg.inputs.tags.service)!;
                 assert.equal(tg.inputs.healthCheck.path, svc.healthCheck.path);
@@ -61,7 +62,7 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("attaches only the blue target group to each service", () => {
-            for (const svc of config.services) {
+            for (const svc of web) {
                 const lbs = serviceOf(result, svc.name).inputs.loadBalancers;
                 assert.equal(lbs.length, 1);
                 const blue = named(result, TG, `${svc.name}-blue`);
@@ -121,14 +122,24 @@ for (const stack of ["dev", "prod"]) {
             assert.match(o.testUrl, /:8080$/);
             for (const svc of config.services) {
                 assert.match(o.services[svc.name].serviceArn, /^arn:aws:ecs:/);
-                assert.match(o.services[svc.name].targetGroups.blue, /targetgroup/);
-                assert.match(o.services[svc.name].targetGroups.green, /targetgroup/);
+                assert.match(o.services[svc.name].taskDefinitionArn, /^arn:aws:ecs:.*:task-definition\//);
+                if (svc.kind === "web") {
+                    assert.match(o.services[svc.name].targetGroups.blue, /targetgroup/);
+                    assert.match(o.services[svc.name].targetGroups.green, /targetgroup/);
+                } else {
+                    assert.match(o.services[svc.name].queue.arn, /^arn:aws:sqs:/);
+                    assert.equal(o.services[svc.name].targetGroups, undefined);
+                }
             }
         });
 
-        it("lets tasks be reached only from their load balancer", () => {
+        it("lets tasks be reached only from their load balancer, and workers from nowhere", () => {
             for (const svc of config.services) {
                 const sg = named(result, "aws:ec2/securityGroup:SecurityGroup", svc.name).inputs;
+                if (svc.kind === "worker") {
+                    assert.deepEqual(sg.ingress, []);
+                    continue;
+                }
                 assert.equal(sg.ingress.length, 1);
                 assert.equal(sg.ingress[0].cidrBlocks, undefined);
                 assert.equal(sg.ingress[0].securityGroups.length, 1);
@@ -155,7 +166,7 @@ describe("stack files", () => {
         assert.ok(ofType(dev, SERVICE).every((s) => s.inputs.deploymentController.type === "ECS" && s.inputs.deploymentConfiguration.strategy === "ROLLING"));
         assert.equal(ofType(prod, "awsx:ec2:Vpc")[0].inputs.numberOfAvailabilityZones, 3);
         assert.ok(ofType(prod, "aws:lb/loadBalancer:LoadBalancer").every((lb) => lb.inputs.enableDeletionProtection === true));
-        assert.deepEqual(ofType(prod, SERVICE).map((s) => s.inputs.deploymentController.type).sort(), ["CODE_DEPLOY", "ECS"]);
+        assert.deepEqual(ofType(prod, SERVICE).map((s) => s.inputs.deploymentController.type).sort(), ["CODE_DEPLOY", "ECS", "ECS"]);
     });
 });
 
