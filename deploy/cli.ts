@@ -4,6 +4,7 @@
  * testable with injected streams, clients and outputs.
  */
 import { parseArgs } from "node:util";
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { createConsoleReporter, systemClock, type Clock, type OutputStream, type Reporter } from "./console";
@@ -120,7 +121,7 @@ export interface CliIo {
     signal?: AbortSignal;
     clock?: Clock;
     loadOutputs?: (source: OutputsSource) => Promise<StackOutputs>;
-    makeClients?: (region: string) => { ecs: ECSClient; codeDeploy: CodeDeployClient };
+    makeClients?: (region: string) => { ecs: ECSClient; codeDeploy: CodeDeployClient; autoScaling?: ApplicationAutoScalingClient };
 }
 
 /** The whole command; returns the exit code. */
@@ -147,11 +148,11 @@ async function deployWith(options: CliOptions, io: CliIo, reporter: Reporter): P
     // Refuse an unknown or non-codedeploy service before building AWS clients or resolving a region.
     selectCodeDeployService(outputs, options.service);
     const region = resolveRegion(options.region, outputs, io.env);
-    const { ecs, codeDeploy } = (io.makeClients ?? realClients)(region);
+    const { ecs, codeDeploy, autoScaling } = (io.makeClients ?? realClients)(region);
     try {
         const result = await runDeploy(
             { ...options, outputs, region },
-            { ecs, codeDeploy, reporter, clock: io.clock ?? systemClock, signal: io.signal },
+            { ecs, codeDeploy, autoScaling, reporter, clock: io.clock ?? systemClock, signal: io.signal },
         );
         return result.exitCode;
     } catch (e) {
@@ -160,11 +161,12 @@ async function deployWith(options: CliOptions, io: CliIo, reporter: Reporter): P
     } finally {
         ecs.destroy();
         codeDeploy.destroy();
+        autoScaling?.destroy();
     }
 }
 
-function realClients(region: string): { ecs: ECSClient; codeDeploy: CodeDeployClient } {
-    return { ecs: new ECSClient({ region }), codeDeploy: new CodeDeployClient({ region }) };
+function realClients(region: string): { ecs: ECSClient; codeDeploy: CodeDeployClient; autoScaling?: ApplicationAutoScalingClient } {
+    return { ecs: new ECSClient({ region }), codeDeploy: new CodeDeployClient({ region }), autoScaling: new ApplicationAutoScalingClient({ region }) };
 }
 
 function positiveNumber(flag: string, text: string | undefined, fallback: number): number {

@@ -10,3 +10,5 @@ export * from "./progress";
 export * from "./run";
 export * from "./taskDefinition";
 export * from "./timeout";
+export * from "./ecsDeployment";
+export * from "./verify";

@@ -41,6 +41,8 @@ export interface ServiceOutput {
     taskDefinitionArn?: string;
     codeDeploy?: CodeDeployOutput;
     appSpecTemplate?: string;
+    /** Present when Application Auto Scaling owns the task count. */
+    scaling?: { min: number; max: number };
 }
 
 export interface CodeDeployOutput {

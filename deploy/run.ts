@@ -5,6 +5,7 @@
  * its rollback, if any) -> an exit code.
  */
 import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand, type DeploymentInfo } from "@aws-sdk/client-codedeploy";
+import type { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import {
     activeDeploymentMessage,
@@ -19,6 +20,7 @@ import type { Clock, Reporter } from "./console";
 import { DeployError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_SUCCESS, UsageError } from "./errors";
 import { followDeployment, type FollowOptions, type FollowOutcome, type FollowResult } from "./follow";
 import { selectCodeDeployService, type CodeDeployServiceOutput, type StackOutputs } from "./outputs";
+import { resumeCommand, resumeScaling, suspendScaling } from "./scalingPause";
 import { consoleUrl, describeFailure, stopCommand, waitCommand } from "./progress";
 import {
     configurationChanges,
@@ -51,6 +53,8 @@ type ResolvedRequest = DeployRequest & { timeoutMinutes: number };
 export interface DeployDeps {
     ecs: ECSClient;
     codeDeploy: CodeDeployClient;
+    /** Suspends the service's auto scaling for the release (services whose outputs carry `scaling`). */
+    autoScaling?: ApplicationAutoScalingClient;
     reporter: Reporter;
     clock: Clock;
     /** Aborted on Ctrl-C: the command stops watching and explains how to stop the deployment. */
@@ -121,24 +125,56 @@ async function deployAndFollow(request: DeployRequest, deps: DeployDeps, result:
     );
     if (signal?.aborted) return interruptedBeforeDeployment(reporter, result);
 
-    // Deliberately not abortable: once sent, a Ctrl-C must not lose the deployment id.
-    const deploymentId = await awsStep("create the CodeDeploy deployment", async () => {
-        try {
-            return await createDeployment(deps.codeDeploy, service, registeredArn, deploymentDescription(request));
-        } catch (e) {
-            if (!isDeploymentLimitExceeded(e)) throw e;
-            throw await collisionError(resolved, deps, service, e as Error, registeredArn);
-        }
-    });
-    result.deploymentId = deploymentId;
-    reporter.info(
-        `Created deployment ${deploymentId} (${service.codeDeploy.applicationName} / ${service.codeDeploy.deploymentGroupName}). ` +
-            `Console: ${consoleUrl(request.region, deploymentId)}`,
-    );
+    const scaled = service.scaling && deps.autoScaling ? deps.autoScaling : undefined;
+    if (scaled) {
+        await awsStep("suspend the service's auto scaling", () => suspendScaling(scaled, service));
+        reporter.info(`Suspended auto scaling of ${service.serviceName} for the release (CodeDeploy does not pause it; a scaling event would fail the deployment).`);
+    }
+    let ended = false;
+    try {
+        // Deliberately not abortable: once sent, a Ctrl-C must not lose the deployment id.
+        const deploymentId = await awsStep("create the CodeDeploy deployment", async () => {
+            try {
+                return await createDeployment(deps.codeDeploy, service, registeredArn, deploymentDescription(request));
+            } catch (e) {
+                if (!isDeploymentLimitExceeded(e)) throw e;
+                throw await collisionError(resolved, deps, service, e as Error, registeredArn);
+            }
+        });
+        result.deploymentId = deploymentId;
+        reporter.info(
+            `Created deployment ${deploymentId} (${service.codeDeploy.applicationName} / ${service.codeDeploy.deploymentGroupName}). ` +
+                `Console: ${consoleUrl(request.region, deploymentId)}`,
+        );
 
-    const followed = await followDeployment(deploymentId, followOptions(resolved, signal), deps);
-    result.outcome = followed.outcome;
-    return await reportOutcome(resolved, deps, result, followed, runningArn);
+        const followed = await followDeployment(deploymentId, followOptions(resolved, signal), deps);
+        result.outcome = followed.outcome;
+        const reported = await reportOutcome(resolved, deps, result, followed, runningArn);
+        // Ended unless the command stopped watching a deployment (or its rollback) that goes on.
+        const goesOn = (o: FollowOutcome | undefined) => o === "Interrupted" || o === "TimedOut";
+        ended = !goesOn(followed.outcome) && !goesOn(result.rollback?.outcome);
+        return reported;
+    } catch (e) {
+        // Nothing was created when it failed before the deployment id: resume then, not otherwise.
+        ended = result.deploymentId === undefined;
+        throw e;
+    } finally {
+        if (scaled) await settleScaling(scaled, service, ended, request.region, reporter);
+    }
+}
+
+/** Resumes scaling once the deployment has ended; otherwise says how to, since it is still running. */
+async function settleScaling(client: ApplicationAutoScalingClient, service: CodeDeployServiceOutput, ended: boolean, region: string, reporter: Reporter): Promise<void> {
+    if (!ended) {
+        reporter.error(`Auto scaling of ${service.serviceName} stays suspended while the deployment runs. When it has ended: ${resumeCommand(region, service)} (or run pulumi up).`);
+        return;
+    }
+    try {
+        await resumeScaling(client, service);
+        reporter.info(`Resumed auto scaling of ${service.serviceName}.`);
+    } catch (e) {
+        reporter.error(`Could not resume auto scaling of ${service.serviceName} (${(e as Error).message}). Resume it: ${resumeCommand(region, service)} (or run pulumi up).`);
+    }
 }
 
 function resolveTimeout(request: DeployRequest, service: CodeDeployServiceOutput, reporter: Reporter): ResolvedRequest {

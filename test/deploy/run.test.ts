@@ -15,6 +15,7 @@ import {
     ECSClient,
     RegisterTaskDefinitionCommand,
 } from "@aws-sdk/client-ecs";
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from "@aws-sdk/client-application-auto-scaling";
 import { mockClient } from "aws-sdk-client-mock";
 import { TASK_DEFINITION_PLACEHOLDER } from "../../deploy/appspec";
 import { runDeploy, type DeployRequest } from "../../deploy/run";
@@ -40,6 +41,8 @@ const ecs = new ECSClient({ region: REGION });
 const codeDeploy = new CodeDeployClient({ region: REGION });
 const ecsMock = mockClient(ecs);
 const cdMock = mockClient(codeDeploy);
+const autoScaling = new ApplicationAutoScalingClient({ region: REGION });
+const aasMock = mockClient(autoScaling);
 
 function deployment(id: string, status: DeploymentInfo["status"], extra: Partial<DeploymentInfo> = {}): { deploymentInfo: DeploymentInfo } {
     return { deploymentInfo: { deploymentId: id, status, computePlatform: "ECS", ...extra } };
@@ -636,6 +639,77 @@ describe("deploy/run runDeploy", () => {
             const result = await runDeploy(request(), deps());
             assert.equal(result.exitCode, 1);
             assert.ok(reporter.errors.some((m) => m.startsWith("Deployment d-NEW was created and continues in CodeDeploy")));
+        });
+    });
+    describe("a service with auto scaling (CodeDeploy does not pause it)", () => {
+        const scaledRequest = (overrides: Partial<DeployRequest> = {}) => {
+            const outputs = stackOutputs();
+            (outputs.services.api as Record<string, unknown>).scaling = { min: 2, max: 6 };
+            return request({ outputs, ...overrides });
+        };
+        const suspended = () => aasMock.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input.SuspendedState?.DynamicScalingInSuspended);
+        const scaledDeps = (signal?: AbortSignal) => ({ ...deps(signal), autoScaling });
+
+        beforeEach(() => {
+            aasMock.reset();
+            aasMock.on(RegisterScalableTargetCommand).resolves({});
+        });
+
+        it("suspends scaling before creating the deployment and resumes it after success", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "InProgress"), deployment("d-NEW", "Succeeded"));
+            const result = await runDeploy(scaledRequest(), scaledDeps());
+            assert.equal(result.exitCode, 0);
+            assert.deepEqual(suspended(), [true, false]);
+            const [suspend] = aasMock.commandCalls(RegisterScalableTargetCommand);
+            assert.deepEqual(suspend.args[0].input, {
+                ServiceNamespace: "ecs",
+                ScalableDimension: "ecs:service:DesiredCount",
+                ResourceId: "service/main/api-svc",
+                SuspendedState: { DynamicScalingInSuspended: true, DynamicScalingOutSuspended: true, ScheduledScalingSuspended: true },
+            });
+            assert.match(reporter.text(), /Suspended auto scaling of api-svc[\s\S]*Created deployment d-NEW[\s\S]*Resumed auto scaling of api-svc/);
+        });
+
+        it("resumes it after a failed deployment and its rollback", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Failed", { rollbackInfo: { rollbackDeploymentId: "d-RB" } }));
+            cdMock.on(GetDeploymentCommand, { deploymentId: "d-RB" }).resolves(deployment("d-RB", "Succeeded"));
+            const result = await runDeploy(scaledRequest(), scaledDeps());
+            assert.equal(result.exitCode, 1);
+            assert.deepEqual(suspended(), [true, false]);
+        });
+
+        it("resumes it when the deployment could not be created", async () => {
+            mockEcs();
+            cdMock.on(ListDeploymentsCommand).resolves({ deployments: [] });
+            cdMock.on(CreateDeploymentCommand).rejects(Object.assign(new Error("no"), { name: "InvalidRoleException" }));
+            const result = await runDeploy(scaledRequest(), scaledDeps());
+            assert.equal(result.exitCode, 1);
+            assert.deepEqual(suspended(), [true, false]);
+        });
+
+        it("leaves it suspended while an interrupted deployment goes on, and prints how to resume", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "InProgress"));
+            const interrupt = new AbortController();
+            clock.onSleep = (n) => n === 1 && interrupt.abort();
+            const result = await runDeploy(scaledRequest(), scaledDeps(interrupt.signal));
+            assert.equal(result.exitCode, 130);
+            assert.deepEqual(suspended(), [true]);
+            assert.ok(reporter.errors.some((m) => m.includes("stays suspended") && m.includes("register-scalable-target") && m.includes("--resource-id service/main/api-svc")));
+        });
+
+        it("does not touch scaling for a service without it, nor before refusing an active deployment", async () => {
+            mockEcs();
+            mockCodeDeploy(deployment("d-NEW", "Succeeded"));
+            await runDeploy(request(), scaledDeps());
+            assert.deepEqual(suspended(), []);
+            cdMock.on(ListDeploymentsCommand).resolves({ deployments: ["d-OLD"] });
+            cdMock.on(GetDeploymentCommand, { deploymentId: "d-OLD" }).resolves(deployment("d-OLD", "InProgress"));
+            const refused = await runDeploy(scaledRequest(), scaledDeps());
+            assert.equal(refused.exitCode, 1);
+            assert.deepEqual(suspended(), []);
         });
     });
 });
