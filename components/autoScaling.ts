@@ -6,28 +6,62 @@ export interface ServiceAutoScalingArgs {
     clusterName: pulumi.Input<string>;
     serviceName: pulumi.Input<string>;
     scaling: ScalingConfig;
-    /** `app/<lb>/<id>/targetgroup/<tg>/<id>` of the group serving production (rolling web services only). */
-    requestCountLabel?: pulumi.Input<string>;
+    /** Web services: the load balancer and both target groups (ARN suffixes), for requests per target. */
+    requests?: RequestMetricRefs;
     /** The worker's queue, for backlog per task. */
     queueName?: pulumi.Input<string>;
+}
+
+export interface RequestMetricRefs {
+    loadBalancerArnSuffix: pulumi.Input<string>;
+    blueArnSuffix: pulumi.Input<string>;
+    greenArnSuffix: pulumi.Input<string>;
 }
 
 /** Target-tracking metrics as data: a pure function the tests read without the engine. */
 export function targetTrackingMetrics(
     scaling: ScalingConfig,
-    refs: { requestCountLabel?: pulumi.Input<string>; queueName?: pulumi.Input<string>; clusterName: pulumi.Input<string>; serviceName: pulumi.Input<string> },
+    refs: { requests?: RequestMetricRefs; queueName?: pulumi.Input<string>; clusterName: pulumi.Input<string>; serviceName: pulumi.Input<string> },
 ): { name: string; target: number; metric: Partial<aws.types.input.appautoscaling.PolicyTargetTrackingScalingPolicyConfiguration> }[] {
     const out: ReturnType<typeof targetTrackingMetrics> = [];
     if (scaling.cpuTargetPercent !== undefined)
         out.push({ name: "cpu", target: scaling.cpuTargetPercent, metric: { predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } } });
     if (scaling.memoryTargetPercent !== undefined)
         out.push({ name: "memory", target: scaling.memoryTargetPercent, metric: { predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageMemoryUtilization" } } });
-    if (scaling.requestsPerTarget !== undefined && refs.requestCountLabel)
+    if (scaling.requestsPerTarget !== undefined && refs.requests) {
+        // Requests per target of both colours, summed: the idle group adds nothing, so the sum follows
+        // whichever group serves production after a blue/green release. ALBRequestCountPerTarget
+        // names one group and would scale on an idle one after every other release (AWS does not
+        // support it with blue/green; the metric-math sum is AWS's own sample workaround).
+        const perTarget = (id: string, targetGroup: pulumi.Input<string>) => ({
+            id,
+            returnData: false,
+            metricStat: {
+                stat: "Sum",
+                metric: {
+                    namespace: "AWS/ApplicationELB",
+                    metricName: "RequestCountPerTarget",
+                    dimensions: [
+                        { name: "LoadBalancer", value: refs.requests!.loadBalancerArnSuffix },
+                        { name: "TargetGroup", value: targetGroup },
+                    ],
+                },
+            },
+        });
         out.push({
             name: "requests",
             target: scaling.requestsPerTarget,
-            metric: { predefinedMetricSpecification: { predefinedMetricType: "ALBRequestCountPerTarget", resourceLabel: refs.requestCountLabel } },
+            metric: {
+                customizedMetricSpecification: {
+                    metrics: [
+                        perTarget("blue", refs.requests.blueArnSuffix),
+                        perTarget("green", refs.requests.greenArnSuffix),
+                        { id: "requests", expression: "FILL(blue, 0) + FILL(green, 0)", label: "requests per target, either colour", returnData: true },
+                    ],
+                },
+            },
         });
+    }
     if (scaling.backlogPerTask !== undefined && refs.queueName)
         out.push({
             name: "backlog",

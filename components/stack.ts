@@ -200,7 +200,7 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
                     clusterName: cluster.name,
                     serviceName: service.serviceName,
                     scaling: svc.scaling,
-                    requestCountLabel: pulumi.interpolate`${alb.arnSuffix}/${targets[primary].arnSuffix}`,
+                    requests: { loadBalancerArnSuffix: alb.arnSuffix, blueArnSuffix: targets.blue.arnSuffix, greenArnSuffix: targets.green.arnSuffix },
                 },
                 { ...opts, dependsOn: [service] },
             );

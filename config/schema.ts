@@ -192,7 +192,7 @@ const scaling = z.strictObject({
     /** Target average CPU utilisation of the service's tasks. */
     cpuTargetPercent: int(10, 95).optional(),
     memoryTargetPercent: int(10, 95).optional(),
-    /** Web services, rolling mode: target ALB requests per task. */
+    /** Web services: target load-balancer requests per task (both colours summed, so blue/green releases do not mislead it). */
     requestsPerTarget: int(1, 1_000_000).optional(),
     /** Workers: target queue messages per running task. */
     backlogPerTask: int(1, 1_000_000).optional(),
@@ -344,16 +344,8 @@ function scalingChecks(svc: Record<string, unknown>, issue: (path: (string | num
     const desired = svc.desiredCount ?? 2;
     if (isInt(desired) && isInt(sc.min) && isInt(sc.max) && (desired < sc.min || desired > sc.max))
         issue(["desiredCount"], `expected a count within scaling.min-scaling.max (${sc.min}-${sc.max}): the first pulumi up starts this many tasks`, desired);
-    const mode = isRecord(svc.deployment) ? svc.deployment.mode : "rolling";
-    if (sc.requestsPerTarget !== undefined) {
-        if (svc.kind === "worker") issue(["scaling", "requestsPerTarget"], "expected backlogPerTask for a worker (it has no load balancer requests)", sc.requestsPerTarget);
-        else if (mode !== "rolling")
-            issue(
-                ["scaling", "requestsPerTarget"],
-                `expected cpuTargetPercent or memoryTargetPercent in ${String(mode)} mode: requests per target are measured on one target group, and each ${String(mode)} release moves production to the other, so the policy would scale on an idle group and scale in`,
-                sc.requestsPerTarget,
-            );
-    }
+    if (sc.requestsPerTarget !== undefined && svc.kind === "worker")
+        issue(["scaling", "requestsPerTarget"], "expected backlogPerTask for a worker (it has no load balancer requests)", sc.requestsPerTarget);
     if (sc.backlogPerTask !== undefined && svc.kind !== "worker")
         issue(["scaling", "backlogPerTask"], "expected a worker (kind: worker): web services have no queue", sc.backlogPerTask);
 }
