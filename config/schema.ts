@@ -217,6 +217,11 @@ const containerHealthCheck = z.strictObject({
     retries: int(1, 10).default(3),
     /** Failed checks do not count this long after the container starts. */
     startPeriodSeconds: int(0, 300).default(60),
+}, {
+    error: (iss) =>
+        iss.input === undefined
+            ? 'expected a container health check such as {command: ["CMD-SHELL", "test -f /tmp/healthy || exit 1"]}: without a load balancer, it is what the circuit breaker watches'
+            : undefined,
 });
 
 /** The worker's queue: created with a dead-letter queue, or an existing one (with its dead-letter queue). */

@@ -6,6 +6,7 @@ import { loadPolicyPackConfig, runPolicyPack, type PolicyResult, type PolicyViol
 import { readStackConfig } from "./stackFiles";
 import * as path from "path";
 import type { PriorResource, RegisteredResource } from "./types";
+import { circuitBreakerThreshold } from "../components/circuitBreaker";
 import { diffable, savedState, up, worldFromState, type Finding, type StepReport } from "./day2";
 
 export interface PlanNode {
@@ -17,11 +18,20 @@ export interface PlanNode {
 
 export interface ServiceSummary {
     name: string;
+    /** `web` (behind the load balancer) or `worker` (no load balancer). */
+    kind: string;
     mode: string;
     controller: string;
     rollback: string[];
     alarms: string[];
     healthCheckPath?: string;
+    /** What tells ECS a worker's task is healthy. */
+    containerHealthCheck?: string;
+    desiredCount?: number;
+    /** Failed tasks that trip the circuit breaker at the desired count (ECS controller). */
+    circuitBreakerThreshold?: number;
+    /** With auto scaling: the task range and the threshold at each end. */
+    scaling?: { min: number; max: number; thresholdAtMin: number; thresholdAtMax: number };
     notifications: string[];
 }
 
@@ -164,6 +174,8 @@ export function summarizeServices(resources: RegisteredResource[]): ServiceSumma
     const notified = (ruleName: string) =>
         targets.filter((t) => t.inputs.rule === ruleName).map((t) => `${ruleName} → ${String(t.inputs.arn).split(":").pop()}${subscribers.length ? ` (${subscribers.join(", ")})` : ""}`);
 
+    const taskDefinitions = new Map(byType("aws:ecs/taskDefinition:TaskDefinition").map((t) => [t.outputs.arn, t.inputs]));
+    const scalable = byType("aws:appautoscaling/target:Target");
     return byType("aws:ecs/service:Service").map((s) => {
         const p = s.inputs;
         const controller = p.deploymentController?.type ?? "ECS";
@@ -187,13 +199,28 @@ export function summarizeServices(resources: RegisteredResource[]): ServiceSumma
                 (r.pattern?.resources ?? []).includes(arn) ||
                 (group && (r.pattern?.detail?.deploymentGroup ?? []).includes(group.inputs.deploymentGroupName)),
         );
+        const container = safeJson(taskDefinitions.get(p.taskDefinition)?.containerDefinitions)?.[0];
+        const target = scalable.find((t) => String(t.inputs.resourceId).endsWith(`/${p.name}`));
+        const breaker = controller === "ECS" && p.deploymentCircuitBreaker?.enable;
         return {
             name: p.name,
+            kind: (p.loadBalancers ?? []).length > 0 ? "web" : "worker",
             mode: controller === "CODE_DEPLOY" ? "codedeploy" : strategy === "BLUE_GREEN" ? "bluegreen" : "rolling",
             controller,
             rollback,
             alarms,
             healthCheckPath: targetGroups.get(p.loadBalancers?.[0]?.targetGroupArn)?.healthCheck?.path,
+            containerHealthCheck: Array.isArray(container?.healthCheck?.command) ? container.healthCheck.command.join(" ") : undefined,
+            desiredCount: p.desiredCount,
+            circuitBreakerThreshold: breaker && typeof p.desiredCount === "number" ? circuitBreakerThreshold(p.desiredCount) : undefined,
+            scaling: target
+                ? {
+                      min: target.inputs.minCapacity,
+                      max: target.inputs.maxCapacity,
+                      thresholdAtMin: circuitBreakerThreshold(target.inputs.minCapacity),
+                      thresholdAtMax: circuitBreakerThreshold(target.inputs.maxCapacity),
+                  }
+                : undefined,
             notifications: matching.flatMap((r) => notified(r.name)),
         };
     });
@@ -236,8 +263,15 @@ export function renderPlan(plan: Plan): string {
     walk(plan.tree, "  ");
     lines.push("", "Services:");
     for (const s of plan.services) {
-        lines.push(`  ${s.name}  mode=${s.mode} controller=${s.controller} health=${s.healthCheckPath ?? "?"}`);
+        const health = s.healthCheckPath ?? (s.containerHealthCheck ? `container: ${s.containerHealthCheck}` : "NONE");
+        lines.push(`  ${s.name}  ${s.kind} mode=${s.mode} controller=${s.controller} health=${health}`);
         lines.push(`    rollback: ${s.rollback.join("; ") || "NONE"}`);
+        if (s.scaling) {
+            const breaker = s.controller === "ECS" ? ` (circuit breaker trips after ${s.scaling.thresholdAtMin} failed tasks at ${s.scaling.min}, ${s.scaling.thresholdAtMax} at ${s.scaling.max})` : "";
+            lines.push(`    scaling: ${s.scaling.min}-${s.scaling.max} tasks${breaker}`);
+        } else if (s.circuitBreakerThreshold !== undefined) {
+            lines.push(`    tasks: ${s.desiredCount} (circuit breaker trips after ${s.circuitBreakerThreshold} failed tasks)`);
+        }
         lines.push(`    alarms: ${s.alarms.length ? s.alarms.join(", ") : "none"}`);
         lines.push(`    failures notify: ${s.notifications.join("; ") || "nobody"}`);
     }
