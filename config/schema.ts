@@ -347,7 +347,8 @@ function scalingChecks(svc: Record<string, unknown>, issue: (path: (string | num
     const sc = svc.scaling;
     if (!isRecord(sc)) return;
     const desired = svc.desiredCount ?? 2;
-    if (isInt(desired) && isInt(sc.min) && isInt(sc.max) && (desired < sc.min || desired > sc.max))
+    // An inverted range is reported on max; the count is judged against a valid one only.
+    if (isInt(desired) && isInt(sc.min) && isInt(sc.max) && sc.min <= sc.max && (desired < sc.min || desired > sc.max))
         issue(["desiredCount"], `expected a count within scaling.min-scaling.max (${sc.min}-${sc.max}): the first pulumi up starts this many tasks`, desired);
     if (sc.requestsPerTarget !== undefined && svc.kind === "worker")
         issue(["scaling", "requestsPerTarget"], "expected backlogPerTask for a worker (it has no load balancer requests)", sc.requestsPerTarget);

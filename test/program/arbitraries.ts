@@ -83,6 +83,31 @@ const deployment = fc.oneof(
     fc.record({ mode: fc.constant("bluegreen"), bakeTimeMinutes: fc.integer({ min: 0, max: 1440 }) }, { requiredKeys: ["mode"] }),
 );
 
+const secretRef = fc.oneof(
+    chars(LOWER + DIGITS, 3, 12).chain((n) => chars(LOWER + LOWER.toUpperCase() + DIGITS, 6, 6).map((suffix) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/${n}-${suffix}`)),
+    chars(LOWER + DIGITS, 3, 12).map((n) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/${n}-Ab12Cd:password::`),
+    chars(LOWER + DIGITS, 3, 12).map((n) => `arn:aws:ssm:eu-west-1:123456789012:parameter/app/${n}`),
+);
+// Mixed-case names never meet a generated environment name (upper case only).
+const secrets = fc.dictionary(chars(LOWER.toUpperCase(), 1, 8).map((n) => `Secret_${n}`), secretRef, { minKeys: 1, maxKeys: 2 });
+const kmsKey = fc.uuid().map((id) => `arn:aws:kms:eu-west-1:123456789012:key/${id}`);
+
+/** A task-count range with a target; the service's desiredCount is then put inside it. */
+const range = { min: fc.integer({ min: 1, max: 5 }), extra: fc.integer({ min: 0, max: 20 }) };
+const toRange = <T extends { min: number; extra: number }>({ min, extra, ...targets }: T) => ({ min, max: min + extra, ...targets });
+const webScaling = fc
+    .record(
+        { ...range, cpuTargetPercent: fc.integer({ min: 10, max: 95 }), memoryTargetPercent: fc.integer({ min: 10, max: 95 }), requestsPerTarget: fc.integer({ min: 1, max: 100_000 }) },
+        { requiredKeys: ["min", "extra", "cpuTargetPercent"] },
+    )
+    .map(toRange);
+const workerScaling = fc
+    .record(
+        { ...range, cpuTargetPercent: fc.integer({ min: 10, max: 95 }), backlogPerTask: fc.integer({ min: 1, max: 10_000 }) },
+        { requiredKeys: ["min", "extra", "backlogPerTask"] },
+    )
+    .map(toRange);
+
 /** What a service may vary besides its name; routing is decided per position (it must be unique). */
 const serviceBody = fc.record(
     {
@@ -98,12 +123,46 @@ const serviceBody = fc.record(
         logRetentionDays: fc.constantFrom(...LOG_RETENTION_DAYS),
         deployment,
         alarms,
+        scaling: webScaling,
+        secrets,
+        secretsKmsKeyArn: kmsKey,
     },
     { requiredKeys: ["size", "healthCheck", "deployment", "routing", "secretEnvironment"] },
-);
+).map((b) => ({ kind: "web" as const, ...b }));
+
+/** A queue worker: no load balancer, a container health check, a created or an existing queue. */
+const workerBody = fc.record(
+    {
+        size: cpuMemory,
+        desiredCount: fc.integer({ min: 1, max: 10 }),
+        environment: fc.dictionary(chars(LOWER.toUpperCase(), 1, 8), fc.string({ maxLength: 12 }), { maxKeys: 2 }),
+        secretEnvironment: fc.boolean(),
+        containerHealthCheck: fc.record(
+            {
+                command: fc.constantFrom(["CMD-SHELL", "test -f /tmp/healthy || exit 1"], ["CMD", "/bin/healthcheck"]),
+                intervalSeconds: fc.integer({ min: 5, max: 300 }),
+                timeoutSeconds: fc.integer({ min: 2, max: 60 }),
+                retries: fc.integer({ min: 1, max: 10 }),
+                startPeriodSeconds: fc.integer({ min: 0, max: 300 }),
+            },
+            { requiredKeys: ["command"] },
+        ),
+        queue: fc.oneof(
+            fc.record({ visibilityTimeoutSeconds: fc.integer({ min: 0, max: 43200 }), maxReceiveCount: fc.integer({ min: 1, max: 1000 }), retentionDays: fc.integer({ min: 1, max: 14 }) }, { requiredKeys: [] }),
+            chars(LOWER + DIGITS, 3, 20).map((n) => ({ arn: `arn:aws:sqs:eu-west-1:123456789012:${n}`, deadLetterArn: `arn:aws:sqs:eu-west-1:123456789012:${n}-dlq` })),
+        ),
+        queueAlarms: fc.record({ oldestMessageAgeSeconds: fc.integer({ min: 1, max: 86_400 }), visibleMessages: fc.integer({ min: 1, max: 1_000_000 }), periodSeconds: fc.constantFrom(60, 300) }, { requiredKeys: [] }),
+        scaling: workerScaling,
+        secrets,
+        logRetentionDays: fc.constantFrom(...LOG_RETENTION_DAYS),
+    },
+    { requiredKeys: ["size", "containerHealthCheck", "secretEnvironment"] },
+).map((b) => ({ kind: "worker" as const, ...b }));
+
+const anyServiceBody = fc.oneof({ weight: 4, arbitrary: serviceBody }, { weight: 1, arbitrary: workerBody });
 
 const servicesBetween = (minLength: number, maxLength: number) =>
-    fc.uniqueArray(fc.tuple(serviceName, serviceBody), { minLength, maxLength, selector: ([n]) => n, size: "max" });
+    fc.uniqueArray(fc.tuple(serviceName, anyServiceBody), { minLength, maxLength, selector: ([n]) => n, size: "max" });
 
 /** Mostly small stacks (each run costs about half a millisecond per resource), some up to 20 services. */
 const serviceList = fc.oneof(
@@ -114,8 +173,10 @@ const serviceList = fc.oneof(
 );
 
 function toService(name: string, body: any, index: number, usedPriorities: Set<number>): Service {
-    const { size, routing: kind, priority, secretEnvironment, environment, ...rest } = body;
+    if (body.kind === "worker") return toWorker(name, body, index);
+    const { kind: _web, size, routing: kind, priority, secretEnvironment, environment, ...rest } = body;
     const svc: Service = { name, image: `registry.example.com/${name}:1.${index}`, cpu: size[0], memory: size[1], ...rest };
+    withinScaling(svc);
     const routing: Record<string, unknown> = {};
     // Paths and hosts from the (unique) name keep routes distinct; only the first service may take the default `/*`.
     if (kind === "paths" || kind === "both" || (kind === "default" && index > 0)) routing.pathPatterns = [`/${name}/*`];
@@ -130,6 +191,23 @@ function toService(name: string, body: any, index: number, usedPriorities: Set<n
     if (secretEnvironment) env.API_TOKEN = { secure: SECRET_MARK };
     if (Object.keys(env).length > 0) svc.environment = env;
     return svc;
+}
+
+function toWorker(name: string, body: any, index: number): Service {
+    const { size, secretEnvironment, environment, ...rest } = body;
+    const svc: Service = { name, image: `registry.example.com/${name}:2.${index}`, cpu: size[0], memory: size[1], ...rest };
+    withinScaling(svc);
+    const env: Record<string, unknown> = { ...environment };
+    if (secretEnvironment) env.API_TOKEN = { secure: SECRET_MARK };
+    if (Object.keys(env).length > 0) svc.environment = env;
+    return svc;
+}
+
+/** The first `pulumi up` starts desiredCount tasks, which must lie within the scaling range. */
+function withinScaling(svc: Service): void {
+    if (!svc.scaling) return;
+    const { min, max } = svc.scaling;
+    svc.desiredCount = Math.min(max, Math.max(min, svc.desiredCount ?? 2));
 }
 
 export interface GeneratedConfig {
@@ -175,6 +253,8 @@ export function validConfigOf(services = serviceList): fc.Arbitrary<GeneratedCon
         if (alertEmails) config.alertEmails = alertEmails;
         if (kmsEncryption !== undefined) config.kmsEncryption = kmsEncryption;
         config.services = services.map(([name, body], i) => toService(name, body, i, used));
+        // Backlog per task divides by Container Insights' task count.
+        if ((config.services as Service[]).some((s) => s.scaling?.backlogPerTask !== undefined)) config.containerInsights = true;
         return { stack, config };
     });
 }
@@ -196,14 +276,18 @@ interface Fault {
 const services = (c: RawConfig) => c.services as Service[];
 const at = (i: number, rest: string) => `services[${i}]${rest}`;
 
+/** A fault that only a web service can have (workers have no health path, routing, port or modes). */
+const webOnly = (fault: Fault): Fault => ({ ...fault, apply: (c, i) => (services(c)[i].kind === "worker" ? undefined : fault.apply(c, i)) });
+const workerOnly = (fault: Fault): Fault => ({ ...fault, apply: (c, i) => (services(c)[i].kind === "worker" ? fault.apply(c, i) : undefined) });
+
 /** Faults on one service: `target` picks which. */
 const serviceFaults: Fault[] = [
     { describe: "cpu not a Fargate size", apply: (c, i) => ((services(c)[i].cpu = 300), [at(i, ".cpu")]) },
     { describe: "memory not allowed for the cpu", apply: (c, i) => ((services(c)[i].memory = FARGATE_SIZES[services(c)[i].cpu].at(-1)! + 1024), [at(i, ".memory")]) },
     { describe: "name not DNS-like", apply: (c, i) => ((services(c)[i].name = "Web_Service"), [at(i, ".name")]) },
-    { describe: "health check removed", apply: (c, i) => (delete services(c)[i].healthCheck, [at(i, ".healthCheck")]) },
-    { describe: "health-check path without slash", apply: (c, i) => ((services(c)[i].healthCheck.path = "health"), [at(i, ".healthCheck.path")]) },
-    {
+    webOnly({ describe: "health check removed", apply: (c, i) => (delete services(c)[i].healthCheck, [at(i, ".healthCheck")]) }),
+    webOnly({ describe: "health-check path without slash", apply: (c, i) => ((services(c)[i].healthCheck.path = "health"), [at(i, ".healthCheck.path")]) }),
+    webOnly({
         describe: "health-check timeout not below interval",
         apply: (c, i) => {
             const hc = services(c)[i].healthCheck;
@@ -211,14 +295,29 @@ const serviceFaults: Fault[] = [
             hc.timeoutSeconds = hc.intervalSeconds;
             return [at(i, ".healthCheck.timeoutSeconds")];
         },
+    }),
+    webOnly({ describe: "typo in healthCheck key", apply: (c, i) => { const s = services(c)[i]; s.helthCheck = s.healthCheck; delete s.healthCheck; return [at(i, ".helthCheck"), at(i, ".healthCheck")]; } }),
+    // Scaling ranges would also be named (the count no longer fits a range): only unscaled services.
+    { describe: "desiredCount not an integer", apply: (c, i) => (services(c)[i].scaling ? undefined : ((services(c)[i].desiredCount = 1.5), [at(i, ".desiredCount")])) },
+    webOnly({ describe: "containerPort out of range", apply: (c, i) => ((services(c)[i].containerPort = 70000), [at(i, ".containerPort")]) }),
+    webOnly({ describe: "unknown deployment mode", apply: (c, i) => ((services(c)[i].deployment = { mode: "canary" }), [at(i, ".deployment.mode")]) }),
+    webOnly({ describe: "custom CodeDeploy config at 100%", apply: (c, i) => ((services(c)[i].deployment = { mode: "codedeploy", config: { type: "linear", percent: 100, intervalMinutes: 1 } }), [at(i, ".deployment.config.percent")]) }),
+    webOnly({ describe: "bake time negative", apply: (c, i) => ((services(c)[i].deployment = { mode: "bluegreen", bakeTimeMinutes: -1 }), [at(i, ".deployment.bakeTimeMinutes")]) }),
+    webOnly({ describe: "alarm datapoints above evaluation periods", apply: (c, i) => ((services(c)[i].alarms = { evaluationPeriods: 2, datapointsToAlarm: 3 }), [at(i, ".alarms.datapointsToAlarm")]) }),
+    { describe: "scaling max below min", apply: (c, i) => ((services(c)[i].scaling = { min: 4, max: 2, cpuTargetPercent: 50 }), (services(c)[i].desiredCount = 4), [at(i, ".scaling.max")]) },
+    { describe: "first task count outside the scaling range", apply: (c, i) => ((services(c)[i].scaling = { min: 2, max: 3, cpuTargetPercent: 50 }), (services(c)[i].desiredCount = 5), [at(i, ".desiredCount")]) },
+    { describe: "secret ARN without its suffix", apply: (c, i) => ((services(c)[i].secrets = { SECRET_DB: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db" }), [at(i, ".secrets.SECRET_DB")]) },
+    {
+        describe: "a variable both plain and secret",
+        apply: (c, i) => {
+            const s = services(c)[i];
+            s.environment = { ...(s.environment ?? {}), SECRET_X: "plain" };
+            s.secrets = { SECRET_X: "arn:aws:ssm:eu-west-1:123456789012:parameter/x" };
+            return [at(i, ".secrets.SECRET_X")];
+        },
     },
-    { describe: "typo in healthCheck key", apply: (c, i) => { const s = services(c)[i]; s.helthCheck = s.healthCheck; delete s.healthCheck; return [at(i, ".helthCheck"), at(i, ".healthCheck")]; } },
-    { describe: "desiredCount not an integer", apply: (c, i) => ((services(c)[i].desiredCount = 1.5), [at(i, ".desiredCount")]) },
-    { describe: "containerPort out of range", apply: (c, i) => ((services(c)[i].containerPort = 70000), [at(i, ".containerPort")]) },
-    { describe: "unknown deployment mode", apply: (c, i) => ((services(c)[i].deployment = { mode: "canary" }), [at(i, ".deployment.mode")]) },
-    { describe: "custom CodeDeploy config at 100%", apply: (c, i) => ((services(c)[i].deployment = { mode: "codedeploy", config: { type: "linear", percent: 100, intervalMinutes: 1 } }), [at(i, ".deployment.config.percent")]) },
-    { describe: "bake time negative", apply: (c, i) => ((services(c)[i].deployment = { mode: "bluegreen", bakeTimeMinutes: -1 }), [at(i, ".deployment.bakeTimeMinutes")]) },
-    { describe: "alarm datapoints above evaluation periods", apply: (c, i) => ((services(c)[i].alarms = { evaluationPeriods: 2, datapointsToAlarm: 3 }), [at(i, ".alarms.datapointsToAlarm")]) },
+    workerOnly({ describe: "worker without a container health check", apply: (c, i) => (delete services(c)[i].containerHealthCheck, [at(i, ".containerHealthCheck")]) }),
+    workerOnly({ describe: "worker in blue/green mode", apply: (c, i) => ((services(c)[i].deployment = { mode: "bluegreen" }), [at(i, ".deployment.mode")]) }),
     { describe: "environment name invalid", apply: (c, i) => ((services(c)[i].environment = { "1BAD": "x" }), [at(i, ".environment.1BAD")]) },
     { describe: "environment value a number", apply: (c, i) => ((services(c)[i].environment = { PORT: 8080 }), [at(i, ".environment.PORT")]) },
     { describe: "log retention not a CloudWatch period", apply: (c, i) => ((services(c)[i].logRetentionDays = 2), [at(i, ".logRetentionDays")]) },
@@ -229,7 +328,7 @@ const serviceFaults: Fault[] = [
     {
         describe: "routing identical to an earlier service",
         apply: (c, i) => {
-            if (i === 0) return undefined;
+            if (i === 0 || services(c)[i].kind === "worker" || services(c)[i - 1].kind === "worker") return undefined;
             const { priority: _, ...earlier } = services(c)[i - 1].routing;
             const own = services(c)[i].routing;
             services(c)[i].routing = { ...structuredClone(earlier), ...(own.priority !== undefined ? { priority: own.priority } : {}) };
@@ -262,7 +361,7 @@ const globalFaults: Fault[] = [
         apply: (c) => {
             const list = services(c);
             const names = new Set(list.map((s) => s.name));
-            const shared = () => list.filter((s) => s.deployment === undefined || ["rolling", "bluegreen"].includes(s.deployment.mode)).length;
+            const shared = () => list.filter((s) => s.kind !== "worker" && (s.deployment === undefined || ["rolling", "bluegreen"].includes(s.deployment.mode))).length;
             // 53, not 51: two other faults may each take a service off the shared load balancer (codedeploy, unknown mode).
             for (let n = 0; shared() < 53; n++) {
                 const name = `extra-${n}`;

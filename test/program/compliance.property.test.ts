@@ -58,7 +58,12 @@ async function checkValid(generated: GeneratedConfig): Promise<void> {
     stats.valid++;
     const services = generated.config.services as Record<string, any>[];
     stats.services.set(services.length, (stats.services.get(services.length) ?? 0) + 1);
-    for (const s of services) stats.modes.add(s.deployment.mode);
+    for (const s of services) {
+        stats.modes.add(s.deployment?.mode ?? "rolling");
+        if (s.kind === "worker") stats.features.add("worker");
+        if (s.scaling) stats.features.add("scaling");
+        if (s.secrets) stats.features.add("secrets-manager/ssm");
+    }
     if (generated.config.certificateArn) stats.features.add("https");
     if (generated.config.kmsEncryption) stats.features.add("kms");
     if (generated.config.vpcId) stats.features.add("existing-vpc");
@@ -137,7 +142,7 @@ describe("config ⇒ compliance (property-based)", () => {
         // Coverage the issue asks for; with these weights 300 runs see each of them.
         if (RUNS >= 300) {
             assert.deepEqual([...stats.modes].sort(), ["bluegreen", "codedeploy", "rolling"]);
-            for (const f of ["https", "kms", "existing-vpc", "secret"]) assert.ok(stats.features.has(f), `no generated config had ${f}`);
+            for (const f of ["https", "kms", "existing-vpc", "secret", "worker", "scaling", "secrets-manager/ssm"]) assert.ok(stats.features.has(f), `no generated config had ${f}`);
             assert.deepEqual([Math.min(...stats.services.keys()), Math.max(...stats.services.keys())], [1, 20]);
         }
     });
