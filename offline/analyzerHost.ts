@@ -95,25 +95,46 @@ function fakeEngine(logs: PolicyPackProcess["engineLogs"]): grpc.Server {
     return server;
 }
 
-export async function startPolicyPack(opts: { packDir?: string; project?: string; stack?: string; timeoutMs?: number } = {}): Promise<PolicyPackProcess> {
+export interface StartPolicyPackOptions {
+    packDir?: string;
+    project?: string;
+    stack?: string;
+    timeoutMs?: number;
+    /**
+     * The run-policy-pack script to start; default: the one `@pulumi/pulumi` resolves to from the
+     * pack directory (its real path).
+     */
+    runPolicyPack?: string;
+    /** Options for node before the script (e.g. `--preserve-symlinks`). */
+    nodeArgs?: string[];
+    /** Environment overrides for the pack process; `undefined` removes a variable. */
+    env?: Record<string, string | undefined>;
+}
+
+export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promise<PolicyPackProcess> {
     const packDir = opts.packDir ?? PACK_DIR;
     const engineLogs: PolicyPackProcess["engineLogs"] = [];
     const engine = fakeEngine(engineLogs);
     const enginePort = await new Promise<number>((resolve, reject) =>
         engine.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     const engineAddr = `127.0.0.1:${enginePort}`;
-    const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+    const runPolicyPack = opts.runPolicyPack ?? require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PULUMI_NODEJS_ENGINE: engineAddr,
+        PULUMI_NODEJS_PROJECT: opts.project ?? "ecs-deploy",
+        PULUMI_NODEJS_STACK: opts.stack ?? "test",
+        PULUMI_NODEJS_DRY_RUN: "true",
+    };
+    for (const [k, v] of Object.entries(opts.env ?? {})) {
+        if (v === undefined) delete env[k];
+        else env[k] = v;
+    }
 
     const started = performance.now();
-    const pack: ChildProcess = spawn(process.execPath, [runPolicyPack, engineAddr, "."], {
+    const pack: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), runPolicyPack, engineAddr, "."], {
         cwd: packDir,
-        env: {
-            ...process.env,
-            PULUMI_NODEJS_ENGINE: engineAddr,
-            PULUMI_NODEJS_PROJECT: opts.project ?? "ecs-deploy",
-            PULUMI_NODEJS_STACK: opts.stack ?? "test",
-            PULUMI_NODEJS_DRY_RUN: "true",
-        },
+        env,
         stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
@@ -142,7 +163,9 @@ export async function startPolicyPack(opts: { packDir?: string; project?: string
             });
             pack.on("exit", (code) => {
                 clearTimeout(timer);
-                reject(new Error(`the policy pack exited (${code}):\n${stderr}`));
+                // run-policy-pack reports the pack's own errors through the engine (exit code 32), not on stderr
+                const logged = engineLogs.filter((l) => l.severity >= 3).map((l) => l.message).join("\n");
+                reject(new Error(`the policy pack exited (${code}):\n${[logged, stderr].filter(Boolean).join("\n")}`));
             });
         });
         const startupMs = performance.now() - started;

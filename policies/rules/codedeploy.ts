@@ -20,35 +20,45 @@ function dgLabel(ctx: { name: string }, props: unknown): string {
     return typeof n === "string" && n !== ctx.name ? `CodeDeploy deployment group '${ctx.name}' (${n})` : `CodeDeploy deployment group '${ctx.name}'`;
 }
 
-/** Alarm configuration and alarm rollback of one ECS deployment group (no applicability test). */
+const ALARMS_FIX = "`alarmConfiguration: { enabled: true, alarms: [<alarm names>] }` (e.g. target 5xx rate, latency)";
+const STOP_ON_ALARM_FIX = "`autoRollbackConfiguration: { enabled: true, events: [\"DEPLOYMENT_FAILURE\", \"DEPLOYMENT_STOP_ON_ALARM\"] }`";
+
+/**
+ * Alarm configuration and alarm rollback of one ECS deployment group (no applicability test): at
+ * most one finding per group, a violation listing everything known to be missing (and what is
+ * still unknown), or else a note listing what is unknown.
+ */
 export function deploymentGroupAlarmFindings(props: unknown, who: string, urn?: string): Finding[] {
-    const out: Finding[] = [];
+    const missing: string[] = [];
+    const unknown: string[] = [];
+    const fixes: string[] = [];
     const ac = get(props, "alarmConfiguration");
     if (ac === UNKNOWN) {
-        out.push(undecided(`${who}: alarmConfiguration is unknown.`, urn));
+        unknown.push("alarmConfiguration");
     } else if (ac === undefined || ac === null || typeof ac !== "object") {
-        out.push(violation(`${who} has no alarmConfiguration, so no CloudWatch alarm can stop a bad ECS deployment. ` +
-            "Set `alarmConfiguration: { enabled: true, alarms: [<alarm names>] }` (e.g. target 5xx rate, latency).", urn));
+        missing.push("it has no alarmConfiguration, so no CloudWatch alarm can stop a bad ECS deployment");
+        fixes.push(ALARMS_FIX);
     } else {
         const enabled = asBool(get(ac, "enabled"));
         const named = namesAnAlarm(get(ac, "alarms"));
-        if (enabled === UNKNOWN) out.push(undecided(`${who}: alarmConfiguration.enabled is unknown.`, urn));
-        else if (enabled !== true) {
-            out.push(violation(`${who}: alarmConfiguration is not enabled. Set \`alarmConfiguration.enabled: true\`.`, urn));
-        }
-        if (named === UNKNOWN) out.push(undecided(`${who}: alarmConfiguration.alarms is unknown.`, urn));
-        else if (!named) {
-            out.push(violation(`${who}: alarmConfiguration lists no alarms. Add at least one CloudWatch alarm name to ` +
-                "`alarmConfiguration.alarms`.", urn));
-        }
+        if (enabled === UNKNOWN) unknown.push("alarmConfiguration.enabled");
+        else if (enabled !== true) missing.push("its alarmConfiguration is not enabled");
+        if (named === UNKNOWN) unknown.push("alarmConfiguration.alarms");
+        else if (!named) missing.push("its alarmConfiguration lists no alarms");
+        if (missing.length > 0) fixes.push(ALARMS_FIX);
     }
     const stop = autoRollbackIncludes(props, "DEPLOYMENT_STOP_ON_ALARM");
-    if (stop === UNKNOWN) out.push(undecided(`${who}: autoRollbackConfiguration is unknown.`, urn));
+    if (stop === UNKNOWN) unknown.push("autoRollbackConfiguration");
     else if (!stop) {
-        out.push(violation(`${who} does not roll back when an alarm stops the deployment. Set ` +
-            "`autoRollbackConfiguration: { enabled: true, events: [\"DEPLOYMENT_FAILURE\", \"DEPLOYMENT_STOP_ON_ALARM\"] }`.", urn));
+        missing.push("it does not roll back when an alarm stops the deployment (no enabled autoRollbackConfiguration with DEPLOYMENT_STOP_ON_ALARM)");
+        fixes.push(STOP_ON_ALARM_FIX);
     }
-    return out;
+    if (missing.length > 0) {
+        const also = unknown.length > 0 ? ` (Not known yet: ${unknown.join(", ")}.)` : "";
+        return [violation(`${who}: ${missing.join("; and ")}. Set ${fixes.join(" and ")}.${also}`, urn)];
+    }
+    if (unknown.length > 0) return [undecided(`${who}: ${unknown.join(", ")} ${unknown.length === 1 ? "is" : "are"} unknown.`, urn)];
+    return [];
 }
 
 /** Resource part of `codedeploy-requires-alarms`: deployment groups that have `ecsService`. */

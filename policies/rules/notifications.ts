@@ -12,16 +12,21 @@
  * on the default bus and have a target that is an SNS topic whose policy lets events.amazonaws.com
  * `sns:Publish`.
  *
+ * A service that cannot fail a deployment at all (ECS controller without an enabled circuit breaker
+ * or deployment alarms; CODE_DEPLOY without a deployment group in the stack) never sends these
+ * events: its violation says so first and points at `ecs-service-requires-rollback`, whose fix
+ * makes the events exist, then at the rule still missing (one finding, no second verdict).
+ *
  * Matching is done against a synthetic event per service with the real pattern semantics. Rules are
  * prepared once and indexed by the exact values they filter on (service ARN, deployment group name),
  * so the check is linear in the number of resources rather than services × rules.
  */
 import { StackResource } from "../lib/graph";
-import { controllerOf, displayName, mapDeploymentGroups } from "../lib/ecs";
+import { controllerOf, displayName, mapDeploymentGroups, namesAnAlarm } from "../lib/ecs";
 import { buildEventGraph, EventGraph } from "../lib/events";
 import { exactStringsAt, matchEventPattern, patternMentions } from "../lib/eventPattern";
 import { commonConfigProperties, Finding, undecided, violation } from "../lib/rule";
-import { asString, get, Tri, triAnd, Unknown, UNKNOWN } from "../lib/safe";
+import { asBool, asString, get, Tri, triAnd, triOr, Unknown, UNKNOWN } from "../lib/safe";
 import { StackContext, stackPolicy } from "../lib/wiring";
 
 export const NOTIFY_POLICY = "deployment-failures-notify";
@@ -134,6 +139,28 @@ function evaluate(graph: EventGraph, candidates: Iterable<Prepared>, event: Reco
     return acc.ok;
 }
 
+/**
+ * Can ECS fail a deployment of this ECS-controller service (and so send SERVICE_DEPLOYMENT_FAILED)?
+ * Through an enabled circuit breaker, or deployment alarms that are enabled and name an alarm.
+ */
+export function detectsDeploymentFailures(props: unknown): { breaker: Tri; alarms: Tri; any: Tri } {
+    const cb = get(props, "deploymentCircuitBreaker");
+    const breakerOn = cb === UNKNOWN ? UNKNOWN : asBool(get(cb, "enable"));
+    const breaker: Tri = breakerOn === UNKNOWN ? UNKNOWN : breakerOn === true;
+    const alarms = get(props, "alarms");
+    const alarmsOn = alarms === UNKNOWN ? UNKNOWN : asBool(get(alarms, "enable"));
+    const alarmsWatch: Tri = alarmsOn === UNKNOWN ? UNKNOWN : alarmsOn === true ? namesAnAlarm(get(alarms, "alarmNames")) : false;
+    return { breaker, alarms: alarmsWatch, any: triOr([breaker, alarmsWatch]) };
+}
+
+const ECS_RULE_FIX = " Add an `aws.cloudwatch.EventRule` with eventPattern `{\"source\":[\"aws.ecs\"],\"detail-type\":[\"ECS Deployment " +
+    "State Change\"],\"detail\":{\"eventName\":[\"SERVICE_DEPLOYMENT_FAILED\"]},\"resources\":[<service ARN>]}`, an " +
+    "`aws.cloudwatch.EventTarget` to an `aws.sns.Topic`, and an `aws.sns.TopicPolicy` allowing events.amazonaws.com sns:Publish.";
+const CODEDEPLOY_RULE_FIX = " Add an `aws.cloudwatch.EventRule` with eventPattern `{\"source\":[\"aws.codedeploy\"],\"detail-type\":" +
+    "[\"CodeDeploy Deployment State-change Notification\"],\"detail\":{\"state\":[\"FAILURE\"],\"deploymentGroup\":" +
+    "[<deployment group name>]}}`, an `aws.cloudwatch.EventTarget` to an `aws.sns.Topic`, and an `aws.sns.TopicPolicy` " +
+    "allowing events.amazonaws.com sns:Publish.";
+
 export function checkDeploymentFailureNotifications(_resources: readonly StackResource[], ctx: StackContext): Finding[] {
     const idx = ctx.index;
     const services = idx.ofKind("ecsService");
@@ -170,6 +197,7 @@ export function checkDeploymentFailureNotifications(_resources: readonly StackRe
         const key = (path: string, value: string | Unknown) => keys.push({ path, value });
         let region: string | Unknown;
         let account: string | Unknown;
+        let noDeploymentGroup = false;
         if (kind === "ecs") {
             const arn = knownArn(svc);
             ({ region, account } = arnParts(arn));
@@ -188,6 +216,7 @@ export function checkDeploymentFailureNotifications(_resources: readonly StackRe
             // No group at all (and none unresolved): ecs-service-requires-rollback reports that; here the
             // event carries a name no specific filter matches, so only catch-all rules count.
             const none = groups.unresolved.length === 0 ? "(no deployment group in this stack)" : UNKNOWN;
+            noDeploymentGroup = !dg && groups.unresolved.length === 0;
             const dgArn = dg ? knownArn(dg) : none;
             const dgName = dg ? asString(get(dg.props, "deploymentGroupName")) : none;
             const appName = dg ? asString(get(dg.props, "appName")) : none;
@@ -252,19 +281,31 @@ export function checkDeploymentFailureNotifications(_resources: readonly StackRe
         }
         const problems = acc.problems.length > 0 ? ` Matching rules that do not deliver: ${acc.problems.join(" | ")}.` : "";
         if (kind === "ecs") {
+            const detects = detectsDeploymentFailures(svc.props);
+            if (detects.any === false) {
+                // Nothing to deliver yet: ECS never fails (nor reports) a deployment of this service.
+                out.push(violation(`${who} (ECS controller) has no enabled deployment circuit breaker and no deployment alarms, so ` +
+                    "ECS never detects a failed deployment of it: it sends no SERVICE_DEPLOYMENT_FAILED event, a broken deployment " +
+                    "keeps retrying, and nobody is told. What is missing first is a rollback mechanism, which `ecs-service-requires-rollback` " +
+                    "requires: set `deploymentCircuitBreaker: { enable: true, rollback: true }`. Then the failures it detects must reach " +
+                    "people, and no EventBridge rule in this stack delivers this service's SERVICE_DEPLOYMENT_FAILED events to an SNS topic." +
+                    problems + ECS_RULE_FIX, svc.urn));
+                continue;
+            }
+            const detector = detects.breaker === true || detects.alarms !== true ? "the circuit breaker rolls" : "the deployment alarms roll";
             out.push(violation(`${who} (ECS controller): no EventBridge rule in this stack delivers its SERVICE_DEPLOYMENT_FAILED ` +
-                "events to an SNS topic, so a deployment the circuit breaker rolls back goes unnoticed (`pulumi up` reports success)." +
-                problems + " Add an `aws.cloudwatch.EventRule` with eventPattern `{\"source\":[\"aws.ecs\"],\"detail-type\":[\"ECS Deployment " +
-                "State Change\"],\"detail\":{\"eventName\":[\"SERVICE_DEPLOYMENT_FAILED\"]},\"resources\":[<service ARN>]}`, an " +
-                "`aws.cloudwatch.EventTarget` to an `aws.sns.Topic`, and an `aws.sns.TopicPolicy` allowing events.amazonaws.com sns:Publish.",
-            svc.urn));
+                `events to an SNS topic, so a failed deployment ${detector} back goes unnoticed (\`pulumi up\` reports success).` +
+                problems + ECS_RULE_FIX, svc.urn));
+        } else if (noDeploymentGroup) {
+            out.push(violation(`${who} (CODE_DEPLOY controller): no CodeDeploy deployment group in this stack manages it, so ` +
+                "CodeDeploy never deploys it and there is no FAILURE event to deliver (a CODE_DEPLOY service never sends " +
+                "SERVICE_DEPLOYMENT_FAILED). What is missing first is the deployment group with auto-rollback, which " +
+                "`ecs-service-requires-rollback` requires; then its FAILURE events must reach people, and no EventBridge rule in " +
+                "this stack delivers them to an SNS topic." + problems + CODEDEPLOY_RULE_FIX, svc.urn));
         } else {
             out.push(violation(`${who} (CODE_DEPLOY controller): no EventBridge rule in this stack delivers the CodeDeploy FAILURE ` +
                 "events of its deployment group to an SNS topic (a CODE_DEPLOY service never sends SERVICE_DEPLOYMENT_FAILED)." +
-                problems + " Add an `aws.cloudwatch.EventRule` with eventPattern `{\"source\":[\"aws.codedeploy\"],\"detail-type\":" +
-                "[\"CodeDeploy Deployment State-change Notification\"],\"detail\":{\"state\":[\"FAILURE\"],\"deploymentGroup\":" +
-                "[<deployment group name>]}}`, an `aws.cloudwatch.EventTarget` to an `aws.sns.Topic`, and an `aws.sns.TopicPolicy` " +
-                "allowing events.amazonaws.com sns:Publish.", svc.urn));
+                problems + CODEDEPLOY_RULE_FIX, svc.urn));
         }
     }
     return out;

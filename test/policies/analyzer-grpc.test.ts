@@ -7,6 +7,7 @@
  * AnalyzeStack, with the @pulumi/pulumi protobuf stubs.
  */
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import type * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
@@ -48,7 +49,7 @@ describe("policy pack over the analyzer gRPC protocol (run-policy-pack)", functi
     it("GetAnalyzerInfo describes the pack and its 13 policies", async () => {
         info = await getAnalyzerInfo(client);
         assert.strictEqual(info.getName(), "ecs-deployment-safety");
-        assert.strictEqual(info.getVersion(), "0.1.0");
+        assert.strictEqual(info.getVersion(), (JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package.json"), "utf8")) as { version: string }).version);
         assert.strictEqual(info.getSupportsconfig(), true);
         const policies = info.getPoliciesList();
         assert.strictEqual(policies.length, 13);

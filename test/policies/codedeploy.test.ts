@@ -24,6 +24,23 @@ describe("codedeploy-requires-alarms", () => {
         assert.match(checkDeploymentGroupAlarms({ ...good, alarmConfiguration: { enabled: false, alarms: ["a"] } }, ctx())[0].message, /not enabled/);
         assert.match(checkDeploymentGroupAlarms({ ...good, alarmConfiguration: { enabled: true, alarms: [] } }, ctx())[0].message, /lists no alarms/);
     });
+    it("reports one finding per group listing everything missing", () => {
+        const f = checkDeploymentGroupAlarms({ ...good, alarmConfiguration: undefined, autoRollbackConfiguration: undefined }, ctx());
+        assert.strictEqual(f.length, 1);
+        assert.ok(!f[0].undecided);
+        assert.match(f[0].message, /no alarmConfiguration/);
+        assert.match(f[0].message, /does not roll back when an alarm stops the deployment/);
+        assert.match(f[0].message, /alarmConfiguration: \{ enabled: true, alarms: \[<alarm names>\] \}/);
+        assert.match(f[0].message, /DEPLOYMENT_STOP_ON_ALARM"\] \}/);
+        const all = checkDeploymentGroupAlarms({ ...good, alarmConfiguration: { enabled: false, alarms: [] }, autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE"] } }, ctx());
+        assert.strictEqual(all.length, 1);
+        for (const re of [/not enabled/, /lists no alarms/, /DEPLOYMENT_STOP_ON_ALARM/]) assert.match(all[0].message, re);
+        // a known gap decides; what is unknown next to it is named in the same finding
+        const mixed = checkDeploymentGroupAlarms({ ...good, alarmConfiguration: undefined, autoRollbackConfiguration: U }, ctx());
+        assert.strictEqual(mixed.length, 1);
+        assert.ok(!mixed[0].undecided);
+        assert.match(mixed[0].message, /Not known yet: autoRollbackConfiguration/);
+    });
     it("rejects auto-rollback without DEPLOYMENT_STOP_ON_ALARM or disabled", () => {
         assert.match(checkDeploymentGroupAlarms({ ...good, autoRollbackConfiguration: { enabled: true, events: ["DEPLOYMENT_FAILURE"] } }, ctx())[0].message, /DEPLOYMENT_STOP_ON_ALARM/);
         assert.strictEqual(checkDeploymentGroupAlarms({ ...good, autoRollbackConfiguration: { enabled: false, events: ["DEPLOYMENT_STOP_ON_ALARM"] } }, ctx()).length, 1);
@@ -48,15 +65,18 @@ describe("codedeploy-requires-alarms", () => {
     });
     it("only leaves notes while ecsService is unknown: the group may not deploy to ECS", () => {
         const f = checkDeploymentGroupAlarms({ deploymentGroupName: "dg", ecsService: U }, ctx());
-        assert.strictEqual(f.length, 2);
+        assert.strictEqual(f.length, 1);
         assert.ok(f.every((x) => x.undecided), JSON.stringify(f));
+        assert.match(f[0].message, /no alarmConfiguration.*does not roll back when an alarm stops/);
         assert.match(f[0].message, /Only if the group deploys to ECS/);
     });
     it("reads booleans spelled as strings alike for both settings", () => {
         const spelled = { ...good, alarmConfiguration: { enabled: "TRUE", alarms: ["a"] }, autoRollbackConfiguration: { enabled: " true ", events: ["DEPLOYMENT_STOP_ON_ALARM"] } };
         assert.deepStrictEqual(checkDeploymentGroupAlarms(spelled, ctx()), []);
         const off = { ...good, alarmConfiguration: { enabled: "False", alarms: ["a"] }, autoRollbackConfiguration: { enabled: "yes", events: ["DEPLOYMENT_STOP_ON_ALARM"] } };
-        assert.strictEqual(checkDeploymentGroupAlarms(off, ctx()).length, 2);
+        const offFindings = checkDeploymentGroupAlarms(off, ctx());
+        assert.strictEqual(offFindings.length, 1);
+        assert.match(offFindings[0].message, /not enabled.*DEPLOYMENT_STOP_ON_ALARM/);
     });
     it("through the SDK proxy", async () => {
         const rep = await validateResource(codedeployRequiresAlarms, single(DG, "dg", { ...good, alarmConfiguration: { enabled: true, alarms: [] } }));
@@ -69,13 +89,14 @@ describe("codedeploy-requires-alarms", () => {
         const server = single("aws:codedeploy/application:Application", "srv", { name: "srv-app", computePlatform: "Server" });
         const dg = single(DG, "dg", { appName: "ecs-app", deploymentGroupName: "dg" });
         const rep = await validateStack(codedeployRequiresAlarms, [app, server, dg]);
-        assert.strictEqual(rep.violations.length, 2);
+        assert.strictEqual(rep.violations.length, 1, "one finding for both missing settings");
+        assert.match(rep.violations[0].message, /no alarmConfiguration.*DEPLOYMENT_STOP_ON_ALARM/);
         assert.ok(rep.violations.every((v) => v.urn === dg.urn));
         const onServer = single(DG, "dg2", { appName: "srv-app", deploymentGroupName: "dg2" });
         assert.strictEqual((await validateStack(codedeployRequiresAlarms, [app, server, onServer])).violations.length, 0);
         // joined through the URN appName depends on (name unknown during preview)
         const linked = { ...single(DG, "dg3", { appName: U, deploymentGroupName: "dg3" }), propertyDependencies: { appName: [app.urn] }, dependencies: [app.urn] };
-        assert.strictEqual((await validateStack(codedeployRequiresAlarms, [app, linked], { preview: true })).violations.length, 2);
+        assert.strictEqual((await validateStack(codedeployRequiresAlarms, [app, linked], { preview: true })).violations.length, 1);
     });
     it("passes the compliant stack and fails it without alarms", async () => {
         assert.strictEqual((await runPolicyPack(compliantStack().build(false))).violations.filter((v) => v.policyName === P).length, 0);

@@ -44,6 +44,57 @@ describe("deployment-failures-notify", () => {
         const stack = without(compliantStack().build(false), "cd-failures", "cd-failures-to-sns");
         assert.deepStrictEqual(names(await notify(stack)), ["api"]);
     });
+    describe("services that cannot fail a deployment", () => {
+        const noEcsRule = () => without(compliantStack().build(false), "ecs-failures", "ecs-failures-to-sns");
+        const rollbackOf = async (stack: RegisteredResource[]) =>
+            (await runPolicyPack(stack)).violations.filter((v) => v.policyName === "ecs-service-requires-rollback" && v.enforcementLevel === "mandatory");
+        it("says what is really missing when an ECS service has neither a circuit breaker nor deployment alarms (one finding)", async () => {
+            for (const change of [
+                (i: Record<string, unknown>) => { delete i.deploymentCircuitBreaker; delete i.alarms; },
+                (i: Record<string, unknown>) => { i.deploymentCircuitBreaker = { enable: false, rollback: true }; i.alarms = { enable: false, rollback: true, alarmNames: ["web-5xx"] }; },
+                (i: Record<string, unknown>) => { delete i.deploymentCircuitBreaker; i.alarms = { enable: true, rollback: true, alarmNames: [] }; },
+            ]) {
+                const stack = mutate(noEcsRule(), "web", change);
+                const v = await notify(stack);
+                assert.deepStrictEqual(names(v), ["web"]);
+                const m = v[0].message;
+                assert.match(m, /no enabled deployment circuit breaker and no deployment alarms/);
+                assert.match(m, /never detects a failed deployment/);
+                assert.match(m, /sends no SERVICE_DEPLOYMENT_FAILED event/);
+                assert.match(m, /`ecs-service-requires-rollback`/);
+                assert.match(m, /deploymentCircuitBreaker: \{ enable: true, rollback: true \}/);
+                assert.match(m, /aws\.cloudwatch\.EventRule/, "still says which rule to add once failures are detected");
+                assert.doesNotMatch(m, /rolls back goes unnoticed/, "no rollback to go unnoticed");
+                // the rollback policy reports the missing breaker itself, on the same service
+                assert.deepStrictEqual((await rollbackOf(stack)).map((x) => x.resourceName), ["web"]);
+            }
+        });
+        it("leaves such a service to ecs-service-requires-rollback when a rule already delivers its failures", async () => {
+            const stack = mutate(compliantStack().build(false), "web", (i) => { delete i.deploymentCircuitBreaker; delete i.alarms; });
+            assert.deepStrictEqual(names(await notify(stack)), []);
+            assert.deepStrictEqual((await rollbackOf(stack)).map((x) => x.resourceName), ["web"]);
+        });
+        it("names what detects the failure otherwise", async () => {
+            const breaker = await notify(noEcsRule());
+            assert.match(breaker[0].message, /a failed deployment the circuit breaker rolls back goes unnoticed/);
+            const alarmsOnly = await notify(mutate(noEcsRule(), "web", (i) => { delete i.deploymentCircuitBreaker; }));
+            assert.deepStrictEqual(names(alarmsOnly), ["web"]);
+            assert.match(alarmsOnly[0].message, /a failed deployment the deployment alarms roll back goes unnoticed/);
+        });
+        it("does not claim the breaker is missing while it is unknown (preview)", async () => {
+            const stack = mutate(without(compliantStack().build(true), "ecs-failures", "ecs-failures-to-sns"), "web", (i) => { i.deploymentCircuitBreaker = U; delete i.alarms; });
+            const v = await notify(stack, true);
+            assert.deepStrictEqual(names(v), ["web"]);
+            assert.doesNotMatch(v[0].message, /never detects/);
+        });
+        it("says so when a CODE_DEPLOY service has no deployment group in the stack", async () => {
+            const v = await notify(without(compliantStack().build(false), "api-dg", "cd-failures", "cd-failures-to-sns"));
+            assert.deepStrictEqual(names(v), ["api"]);
+            assert.match(v[0].message, /no CodeDeploy deployment group in this stack manages it/);
+            assert.match(v[0].message, /`ecs-service-requires-rollback`/);
+            assert.match(v[0].message, /aws\.codedeploy/);
+        });
+    });
     describe("event pattern matching", () => {
         const up = () => compliantStack().build(false);
         it("accepts no resources filter, a prefix or a wildcard matching the service ARN", async () => {
