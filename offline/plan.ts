@@ -109,8 +109,12 @@ export function describeRun(run: RunResult): Plan {
         resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent })),
         services: summarizeServices(run.resources),
         outputs: maskSecrets(run.outputs, run.secretOutputs),
-        state: run.resources.filter(diffable).map(savedState),
     };
+}
+
+/** The resource state a saved plan carries for a later `--against` (secret inputs hashed). */
+export function planState(run: RunResult): PriorResource[] {
+    return run.resources.filter(diffable).map(savedState);
 }
 
 /**
@@ -385,7 +389,9 @@ export async function planCommand(
             return EXIT.invalidConfig;
         }
     }
-    const { plan } = await planStack({ stack, config, program: io.program });
+    const { plan, run } = await planStack({ stack, config, program: io.program });
+    // Only the JSON form is saved for a later --against; the text form does not show it.
+    if (values.json && !plan.configErrors) plan.state = planState(run);
     if (earlier && !plan.configErrors && !plan.error) {
         try {
             plan.changes = await compareWithPlan(earlier, values.against!, config);
