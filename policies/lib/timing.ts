@@ -127,7 +127,7 @@ export function rolloutTiming(t: TimingInputs): Timing {
         if (tripsAlarm !== undefined && tripsAlarm > firstHealthy + shift + wait)
             notes.push("the alarm can fire after the termination wait: a bad version found then is not rolled back");
         notes.push("tasks that never start or fail their checks: CodeDeploy waits up to an hour for the replacement task set; production stays on the original");
-        const timing: Timing = {
+        const timing: Draft = {
             neverStarts: A.codeDeployReadyLimitSeconds,
             failsHealthChecks: A.codeDeployReadyLimitSeconds,
             tripsAlarm,
@@ -147,7 +147,7 @@ export function rolloutTiming(t: TimingInputs): Timing {
         const tripsAlarm = alarmAfterTraffic === undefined ? undefined : switchAt + alarmAfterTraffic;
         if (alarmAfterTraffic !== undefined && alarmAfterTraffic > bake)
             notes.push(`the alarm needs ${alarmAfterTraffic}s of production traffic, the bake time is ${bake}s: a bad version can outlive it and stay`);
-        const timing: Timing = {
+        const timing: Draft = {
             circuitBreakerThreshold: threshold,
             neverStarts,
             failsHealthChecks,
@@ -162,7 +162,7 @@ export function rolloutTiming(t: TimingInputs): Timing {
     // rolling (and workers, which roll): old tasks stay until new ones are healthy (minimum 100 %).
     const tripsAlarm = alarmAfterTraffic === undefined ? undefined : firstHealthy + alarmAfterTraffic;
     const drain = t.mode === "worker" ? A.stopTimeoutSeconds : t.deregistrationDelaySeconds;
-    const timing: Timing = {
+    const timing: Draft = {
         circuitBreakerThreshold: threshold,
         neverStarts,
         failsHealthChecks,
@@ -175,7 +175,9 @@ export function rolloutTiming(t: TimingInputs): Timing {
     return withWorst(timing, notes);
 }
 
-function withWorst(t: Timing, notes: string[]): Timing {
+type Draft = Omit<Timing, "notes" | "worstDetection">;
+
+function withWorst(t: Draft, notes: string[]): Timing {
     const known = [t.neverStarts, t.failsHealthChecks, t.tripsAlarm].filter((x): x is number => x !== undefined);
     return { ...t, worstDetection: known.length ? Math.max(...known) : undefined, notes };
 }
