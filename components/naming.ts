@@ -118,3 +118,30 @@ export function codeDeployName(project: string, stack: string, service: string):
 export function eventRuleName(project: string, stack: string, purpose: string): string {
     return fitName([project, stack, purpose], LIMITS.eventRule);
 }
+
+/** Where a stack's resources live: enough to know their ARNs before they exist. */
+export interface AccountScope {
+    partition: string;
+    region: string;
+    accountId: string;
+}
+
+/**
+ * ARNs built from names (this module's) and the account, so that what decides a policy (event
+ * patterns, topic and queue policies) is known at a first `pulumi preview`, before AWS returns
+ * them. test/program/arns.test.ts checks each against the ARN the resource reports.
+ */
+export const arnOf = {
+    eventRule: (a: AccountScope, name: string) => `arn:${a.partition}:events:${a.region}:${a.accountId}:rule/${name}`,
+    ecsService: (a: AccountScope, cluster: string, service: string) => `arn:${a.partition}:ecs:${a.region}:${a.accountId}:service/${cluster}/${service}`,
+    snsTopic: (a: AccountScope, name: string) => `arn:${a.partition}:sns:${a.region}:${a.accountId}:${name}`,
+    sqsQueue: (a: AccountScope, name: string) => `arn:${a.partition}:sqs:${a.region}:${a.accountId}:${name}`,
+};
+
+export function topicName(project: string, stack: string): string {
+    return fitName([project, stack, "deployments"], LIMITS.snsTopic);
+}
+
+export function deploymentEventsQueueName(project: string, stack: string): string {
+    return fitName([project, stack, "deployment-events-dlq"], LIMITS.sqsQueue);
+}

@@ -12,13 +12,14 @@ import {
     type EventPattern,
     type InputTransformer,
 } from "./eventPatterns";
-import { ecsServiceName, eventRuleName, fitName, shortHash } from "./naming";
+import { arnOf, deploymentEventsQueueName, ecsServiceName, eventRuleName, fitName, shortHash, topicName, type AccountScope } from "./naming";
 import { deadLetterQueuePolicy, deploymentTopicPolicy, topicKeyPolicy } from "./policyDocuments";
 
 export interface NotifiedService {
     /** The name in the stack config (EcsService names the ECS service after it: naming.ts ecsServiceName). */
     name: string;
-    serviceArn: pulumi.Input<string>;
+    /** The ECS service's name output: known at a preview (an input), and it ties the rule to the service. */
+    ecsServiceName: pulumi.Input<string>;
     /** ECS-controller services report SERVICE_DEPLOYMENT_FAILED; CODE_DEPLOY ones report through CodeDeploy. */
     controller: "ECS" | "CODE_DEPLOY";
 }
@@ -26,6 +27,7 @@ export interface NotifiedService {
 export interface DeploymentNotificationsArgs {
     project: string;
     stack: string;
+    region: string;
     accountId: pulumi.Input<string>;
     partition: pulumi.Input<string>;
     clusterName: string;
@@ -52,6 +54,13 @@ export class DeploymentNotifications extends pulumi.ComponentResource {
     constructor(name: string, args: DeploymentNotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("safe-ecs:index:DeploymentNotifications", name, {}, opts);
         const parent = { parent: this };
+        // ARNs built from each resource's name output and the account, not taken from its ARN output:
+        // the name is an input, so known at a first preview, and it still ties the value to the
+        // resource (the engine records the dependency). The event patterns and policies that the
+        // policy pack decides on are then known before anything is created.
+        const scope: pulumi.Output<AccountScope> = pulumi.all([args.partition, args.accountId]).apply(([partition, accountId]) => ({ partition, accountId, region: args.region }));
+        const serviceArn = (svc: NotifiedService) => pulumi.all([scope, svc.ecsServiceName]).apply(([a, n]) => arnOf.ecsService(a, args.clusterName, n));
+        const ruleArns: pulumi.Output<string>[] = [];
 
         if (args.kmsEncryption) {
             // A customer-managed key: EventBridge cannot use alias/aws/sns, and events would be dropped.
@@ -73,23 +82,25 @@ export class DeploymentNotifications extends pulumi.ComponentResource {
         this.topic = new aws.sns.Topic(
             name,
             {
-                name: fitName([args.project, args.stack, "deployments"], 256),
+                name: topicName(args.project, args.stack),
                 displayName: `${args.project} ${args.stack} deployments`,
                 kmsMasterKeyId: this.key?.arn,
             },
             parent,
         );
         this.topicArn = this.topic.arn;
+        const topicArn = pulumi.all([scope, this.topic.name]).apply(([a, n]) => arnOf.snsTopic(a, n));
 
         this.deadLetterQueue = new aws.sqs.Queue(
             `${name}-dlq`,
             {
-                name: fitName([args.project, args.stack, "deployment-events-dlq"], 80),
+                name: deploymentEventsQueueName(args.project, args.stack),
                 messageRetentionSeconds: 14 * 24 * 3600,
                 sqsManagedSseEnabled: true,
             },
             parent,
         );
+        const queueArn = pulumi.all([scope, this.deadLetterQueue.name]).apply(([a, n]) => arnOf.sqsQueue(a, n));
 
         const rule = (purpose: string, description: string, pattern: pulumi.Input<EventPattern>, message: InputTransformer) => {
             const r = new aws.cloudwatch.EventRule(
@@ -105,14 +116,15 @@ export class DeploymentNotifications extends pulumi.ComponentResource {
                 `${name}-${purpose}`,
                 {
                     rule: r.name,
-                    arn: this.topic.arn,
+                    arn: topicArn,
                     inputTransformer: message,
-                    deadLetterConfig: { arn: this.deadLetterQueue.arn },
+                    deadLetterConfig: { arn: queueArn },
                     retryPolicy: { maximumEventAgeInSeconds: 24 * 3600, maximumRetryAttempts: 185 },
                 },
                 parent,
             );
             this.rules.push(r);
+            ruleArns.push(pulumi.all([scope, r.name]).apply(([a, n]) => arnOf.eventRule(a, n)));
         };
 
         const ecsServices = args.services.filter((s) => s.controller === "ECS");
@@ -120,7 +132,7 @@ export class DeploymentNotifications extends pulumi.ComponentResource {
             rule(
                 `${svc.name}-deployment-failed`,
                 `${svc.name}: ECS deployment failed (circuit breaker or alarm rollback)`,
-                pulumi.output(svc.serviceArn).apply((arn) => deploymentFailedPattern(arn)),
+                serviceArn(svc).apply((arn) => deploymentFailedPattern(arn)),
                 deploymentFailedMessage({ cluster: args.clusterName, service: svc.name, ecsService: ecsServiceName(args.stack, svc.name), stack: args.stack }),
             );
         }
@@ -128,7 +140,7 @@ export class DeploymentNotifications extends pulumi.ComponentResource {
             rule(
                 "service-action",
                 "ECS warnings and errors about this stack's services",
-                pulumi.all(args.services.map((s) => s.serviceArn)).apply((arns) => serviceActionPattern(arns)),
+                pulumi.all(args.services.map(serviceArn)).apply((arns) => serviceActionPattern(arns)),
                 serviceActionMessage({ cluster: args.clusterName, stack: args.stack }),
             );
         }
@@ -146,14 +158,14 @@ export class DeploymentNotifications extends pulumi.ComponentResource {
             );
         }
 
-        const ruleArns = pulumi.all(this.rules.map((r) => r.arn));
+        const allRuleArns = pulumi.all(ruleArns);
         new aws.sns.TopicPolicy(
             name,
             {
                 arn: this.topic.arn,
                 policy: pulumi
-                    .all([this.topic.arn, ruleArns, args.accountId])
-                    .apply(([topicArn, arns, accountId]) => JSON.stringify(deploymentTopicPolicy({ topicArn, ruleArns: arns, accountId }))),
+                    .all([topicArn, allRuleArns, args.accountId])
+                    .apply(([topic, arns, accountId]) => JSON.stringify(deploymentTopicPolicy({ topicArn: topic, ruleArns: arns, accountId }))),
             },
             parent,
         );
@@ -162,8 +174,8 @@ export class DeploymentNotifications extends pulumi.ComponentResource {
             {
                 queueUrl: this.deadLetterQueue.url,
                 policy: pulumi
-                    .all([this.deadLetterQueue.arn, ruleArns, args.accountId])
-                    .apply(([queueArn, arns, accountId]) => JSON.stringify(deadLetterQueuePolicy({ queueArn, ruleArns: arns, accountId }))),
+                    .all([queueArn, allRuleArns, args.accountId])
+                    .apply(([queue, arns, accountId]) => JSON.stringify(deadLetterQueuePolicy({ queueArn: queue, ruleArns: arns, accountId }))),
             },
             parent,
         );

@@ -298,9 +298,10 @@ export async function createStack(cfg: StackConfig): Promise<StackOutputs> {
             accountId,
             partition,
             clusterName: clusterName(project, stack),
+            region: cfg.region,
             services: deployed.map((d) => ({
                 name: d.config.name,
-                serviceArn: d.service.serviceArn,
+                ecsServiceName: d.service.serviceName,
                 controller: d.codeDeploy ? "CODE_DEPLOY" : "ECS",
             })),
             alarmNames: allAlarmNames,

@@ -125,7 +125,7 @@ async function run(opts: RunOptions): Promise<RunResult> {
 
     const resources: RegisteredResource[] = [];
     const byUrn = new Map<string, RegisteredResource>();
-    answerRegistrations(settings.getMonitor() as any, mocks, resources, byUrn, opts.prior, opts.hashSecrets ?? false);
+    answerRegistrations(settings.getMonitor() as any, mocks, resources, byUrn, opts.prior, opts.hashSecrets ?? false, opts.preview ?? false);
 
     const program = opts.program ?? (() => loadFresh(opts.projectDir ? path.join(opts.projectDir, "index.ts") : PROGRAM));
     let error: Error | undefined;
@@ -192,6 +192,7 @@ function answerRegistrations(
     byUrn: Map<string, RegisteredResource>,
     priorState: Map<string, PriorResource> | undefined,
     secretsAsHashes: boolean,
+    preview: boolean,
 ): void {
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         (async () => {
@@ -233,7 +234,8 @@ function answerRegistrations(
                     prior ? prior.generation + (step?.op === "replace" ? 1 : 0) : 0,
                 );
                 id = result.id;
-                newState = result.state;
+                // A preview knows what the program declared, not what AWS will compute for a new resource.
+                newState = preview && !prior ? previewState(result.state, plainInputs) : result.state;
             }
             const state = (containsLiveValues(newState) ? await rpc.serializeProperties("", newState) : withoutUndefined(newState)) as Record<string, unknown>;
             monitor.resources.set(urn, { urn, id: id ?? null, state });
@@ -304,4 +306,11 @@ function withoutIgnored(diff: ReturnType<typeof providerDiff>, ignoreChanges: st
     const changedPaths = diff.changedPaths.filter((p) => !ignored(p));
     const changedKeys = diff.changedKeys.filter((k) => changedPaths.some((p) => p === k || p.startsWith(`${k}.`) || p.startsWith(`${k}[`)));
     return { changedKeys, changedPaths, replaceKeys: diff.replaceKeys.filter((k) => changedKeys.includes(k)) };
+}
+
+/** A new resource's outputs during preview: its inputs are known, whatever AWS computes is unknown. */
+function previewState(state: Record<string, unknown>, inputs: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(state)) out[k] = k in inputs ? v : rpc.unknownValue;
+    return out;
 }

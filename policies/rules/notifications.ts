@@ -161,6 +161,27 @@ const CODEDEPLOY_RULE_FIX = " Add an `aws.cloudwatch.EventRule` with eventPatter
     "[<deployment group name>]}}`, an `aws.cloudwatch.EventTarget` to an `aws.sns.Topic`, and an `aws.sns.TopicPolicy` " +
     "allowing events.amazonaws.com sns:Publish.";
 
+/**
+ * A new service's ARN is unknown during preview, but an event rule whose pattern depends on the
+ * service (the engine records that dependency) and names, in `resources`, an ECS service ARN
+ * ending in the service's own name states it: that is the ARN the service will have, since ECS
+ * names services `service/<cluster>/<name>`. Programs that build the ARN from the service's name
+ * (its name is an input, known at preview) are then decided at a first preview.
+ */
+function arnNamedByDependentRule(graph: ReturnType<typeof buildEventGraph>, svc: StackResource): string | Unknown {
+    const name = asString(get(svc.props, "name"));
+    if (typeof name !== "string") return UNKNOWN;
+    for (const rule of graph.rules) {
+        if (!(rule.propertyDependencies.eventPattern ?? []).includes(svc.urn)) continue;
+        const pattern = graph.patternOf(rule);
+        const resources = pattern !== UNKNOWN && pattern && typeof pattern === "object" ? (pattern as { resources?: unknown }).resources : undefined;
+        if (!Array.isArray(resources)) continue;
+        const named = resources.find((r): r is string => typeof r === "string" && /^arn:[^:]+:ecs:[^:]+:\d{12}:service\/[^/]+\/[^/]+$/.test(r) && r.endsWith(`/${name}`));
+        if (named) return named;
+    }
+    return UNKNOWN;
+}
+
 export function checkDeploymentFailureNotifications(_resources: readonly StackResource[], ctx: StackContext): Finding[] {
     const idx = ctx.index;
     const services = idx.ofKind("ecsService");
@@ -199,7 +220,7 @@ export function checkDeploymentFailureNotifications(_resources: readonly StackRe
         let account: string | Unknown;
         let noDeploymentGroup = false;
         if (kind === "ecs") {
-            const arn = knownArn(svc);
+            const arn = knownArn(svc) === UNKNOWN ? arnNamedByDependentRule(graph, svc) : knownArn(svc);
             ({ region, account } = arnParts(arn));
             key("resources", arn);
             event = {
