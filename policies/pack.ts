@@ -8,6 +8,7 @@ import { codedeployRequiresAlarms, codedeployTerminationWait } from "./rules/cod
 import { circuitBreakerRequiresEcsController, ecsServiceRequiresRollback } from "./rules/rollback";
 import { snsEventbridgeTopicKms, snsTopicPolicyNotPublic } from "./rules/sns";
 import { targetGroupDedicatedHealthPath, targetGroupHealthCheckPath } from "./rules/targetGroups";
+import { ecsServiceWithoutLoadBalancerHealthCheck, ecsTaskDefinitionNoPlaintextSecrets } from "./rules/taskDefinitions";
 import { ecsBlueGreenBakeTime, ecsHealthCheckGracePeriod, ecsRollingAlarmRollback, testListenerNotPublic } from "./rules/advisory";
 
 export const PACK_NAME = "ecs-deployment-safety";
@@ -21,6 +22,7 @@ export const mandatoryPolicies = [
     deploymentFailuresNotify,
     snsTopicPolicyNotPublic,
     snsEventbridgeTopicKms,
+    ecsServiceWithoutLoadBalancerHealthCheck,
 ];
 
 /** Advisory by default. */
@@ -31,6 +33,7 @@ export const advisoryPolicies = [
     targetGroupDedicatedHealthPath,
     codedeployTerminationWait,
     testListenerNotPublic,
+    ecsTaskDefinitionNoPlaintextSecrets,
 ];
 
 export const policies: PolicyPackArgs["policies"] = [...mandatoryPolicies, ...advisoryPolicies];

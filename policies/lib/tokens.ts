@@ -10,6 +10,7 @@
 
 export type Kind =
     | "ecsService"
+    | "ecsTaskDefinition"
     | "deploymentGroup"
     | "codedeployApp"
     | "eventRule"
@@ -26,6 +27,7 @@ export type Kind =
 
 export const TOKENS: { readonly [K in Kind]: readonly string[] } = {
     ecsService: ["aws:ecs/service:Service"],
+    ecsTaskDefinition: ["aws:ecs/taskDefinition:TaskDefinition"],
     deploymentGroup: ["aws:codedeploy/deploymentGroup:DeploymentGroup"],
     codedeployApp: ["aws:codedeploy/application:Application"],
     eventRule: ["aws:cloudwatch/eventRule:EventRule"],

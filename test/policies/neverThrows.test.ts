@@ -17,6 +17,7 @@ import * as notifications from "../../policies/rules/notifications";
 import * as rollback from "../../policies/rules/rollback";
 import * as sns from "../../policies/rules/sns";
 import * as targetGroups from "../../policies/rules/targetGroups";
+import * as taskDefinitions from "../../policies/rules/taskDefinitions";
 import { compliantStack, single, U } from "./fixtures";
 import { resourceArgs, stackArgs, validateResource, validateStack } from "./helpers";
 
@@ -30,11 +31,15 @@ const KEYS = [
     "terminationWaitTimeInMinutes", "action", "appName", "deploymentGroupName", "computePlatform", "eventPattern", "rule", "eventBusName",
     "state", "port", "defaultActions", "loadBalancerArn", "securityGroups", "ingress", "cidrBlocks", "fromPort", "toPort",
     "securityGroupId", "cidrIpv4", "listenerArn", "actions",
+    "taskDefinition", "family", "revision", "arnWithoutRevision", "containerDefinitions", "essential", "command", "environment", "value",
 ];
 const leaf = fc.oneof(
     fc.constantFrom(...SENTINELS), fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string(),
     fc.constantFrom("ECS", "CODE_DEPLOY", "EXTERNAL", "HTTP", "TCP", "lambda", "BLUE_GREEN", "alias/aws/sns", "/", "0.0.0.0/0", "forward", "DEPLOYMENT_FAILURE",
-        "{\"source\":[\"aws.ecs\"]}", "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\"}}", "{", "[]", "arn:aws:sns:r:1:t"),
+        "{\"source\":[\"aws.ecs\"]}", "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\"}}", "{", "[]", "arn:aws:sns:r:1:t",
+        "[{\"name\":\"app\",\"essential\":true,\"healthCheck\":{\"command\":[\"CMD-SHELL\",\"exit 0\"]},\"environment\":[{\"name\":\"API_TOKEN\",\"value\":\"x\"}]}]",
+        "[{\"healthCheck\":{\"command\":\"04da6b54-80e4-46f7-96ec-b56ff0331ba9\"},\"environment\":\"04da6b54-80e4-46f7-96ec-b56ff0331ba9\"}]",
+        "CMD-SHELL", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1", "web:1"),
 );
 const { tree } = fc.letrec((tie) => ({
     tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, tie("arr"), tie("obj")),
@@ -59,9 +64,9 @@ const stackPolicies = policies.filter((p): p is StackValidationPolicy => "valida
 describe("no policy ever throws", function () {
     this.timeout(120000);
 
-    it("has a resource or stack validation for all 13 policies", () => {
-        assert.strictEqual(policies.length, 13);
-        assert.strictEqual(new Set([...resourcePolicies, ...stackPolicies]).size, 13);
+    it("has a resource or stack validation for all 15 policies", () => {
+        assert.strictEqual(policies.length, 15);
+        assert.strictEqual(new Set([...resourcePolicies, ...stackPolicies]).size, 15);
     });
 
     it("resource validations, on arbitrary props of every relevant type (proxied like the SDK does)", async () => {
@@ -83,7 +88,7 @@ describe("no policy ever throws", function () {
     it("resource validations with odd args (props null, a number, an array; getConfig throwing)", async () => {
         for (const policy of resourcePolicies) {
             for (const odd of [null, 42, "str", [1, 2], U]) {
-                for (const type of ["aws:ecs/service:Service", "aws:lb/targetGroup:TargetGroup", "aws:sns/topic:Topic", "aws:codedeploy/deploymentGroup:DeploymentGroup"]) {
+                for (const type of ["aws:ecs/service:Service", "aws:lb/targetGroup:TargetGroup", "aws:sns/topic:Topic", "aws:codedeploy/deploymentGroup:DeploymentGroup", "aws:ecs/taskDefinition:TaskDefinition"]) {
                     const args = { ...resourceArgs(single(type, "x", {})), props: odd as never, getConfig: () => { throw new Error("no config"); } };
                     const vs = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
                     for (const v of vs) await v(args, () => undefined);
@@ -124,10 +129,11 @@ describe("no policy ever throws", function () {
             codedeploy.checkDeploymentGroupAlarms, codedeploy.checkTerminationWait,
             targetGroups.checkTargetGroupHealthCheck, targetGroups.checkDedicatedHealthPath,
             sns.checkTopicPolicyNotPublic, advisory.checkHealthCheckGracePeriod, advisory.checkRollingAlarmRollback, advisory.checkBlueGreenBakeTime,
+            taskDefinitions.checkPlaintextSecrets,
         ] as ((p: unknown, c: typeof ctx) => unknown)[];
         fc.assert(fc.property(tree, (p) => { for (const f of fns) f(p, ctx); }), { numRuns: 500 });
         const stackFns = [rollback.checkCodeDeployServicesRollback, codedeploy.checkEcsAppDeploymentGroups, notifications.checkDeploymentFailureNotifications,
-            sns.checkEventBridgeTopicKms, advisory.checkTestListeners];
+            sns.checkEventBridgeTopicKms, advisory.checkTestListeners, taskDefinitions.checkServicesWithoutLoadBalancerHealthCheck];
         fc.assert(fc.property(fc.array(fc.record({ type: fc.constantFrom(...ALL_TYPES), p: tree }), { maxLength: 10 }), (list) => {
             const sr = toStackResources(stackArgs(list.map((r, i) => asResource(r.type, `r${i}`, r.p))).resources);
             for (const f of stackFns) f(sr, { config: {}, index: new StackIndex(sr), isExempt: () => false });

@@ -7,6 +7,11 @@
  * Most cases call the pure check function (what the SDK callback runs); a share goes through the
  * SDK-shaped callback with the props in the SDK's unknown-checking proxy, type tokens of other kinds
  * included. The config is the policy's default one, and for the configurable rules sometimes another.
+ *
+ * Stack rules with a reference (those that join a service to its task definitions) get generated
+ * stacks instead: a service and up to three task definitions, joined through property
+ * dependencies, resource dependencies or literal references (ARN, family:revision, family), with
+ * the same mix of values; the verdict about the service is compared, pure and through the SDK.
  */
 import * as assert from "assert";
 import * as fc from "fast-check";
@@ -20,8 +25,14 @@ import * as codedeploy from "../../policies/rules/codedeploy";
 import * as rollback from "../../policies/rules/rollback";
 import * as sns from "../../policies/rules/sns";
 import * as targetGroups from "../../policies/rules/targetGroups";
+import * as taskDefinitions from "../../policies/rules/taskDefinitions";
+import type { StackValidationPolicy } from "@pulumi/policy";
+import type { RegisteredResource } from "../../offline/types";
+import { StackIndex, StackResource } from "../../policies/lib/graph";
+import { TaskDefinitionIndex } from "../../policies/lib/taskDefinitions";
+import { kindOf } from "../../policies/lib/tokens";
 import { single, urnOf } from "./fixtures";
-import { validateResource } from "./helpers";
+import { validateResource, validateStack } from "./helpers";
 import * as reference from "./reference";
 
 /** Cases per rule through the pure check function, and through the SDK-shaped callback. */
@@ -204,6 +215,53 @@ const topicPolicy = fc.oneof(
 );
 const snsResource = withUnrelated(object({ policy: topicPolicy, arn: leaf(fc.constant("arn:aws:sns:eu-west-1:123456789012:alerts")) }, ["policy"]));
 
+// ECS task definitions: container definitions as the JSON string the provider takes (or already parsed)
+
+const command = weighted(
+    [fc.constantFrom<unknown>(["CMD-SHELL", "test -f /tmp/healthy || exit 1"], ["CMD", "/bin/healthcheck"], [" cmd-shell ", "curl -f http://localhost/health"]), 5],
+    [fc.constantFrom<unknown>(["NONE"], ["CMD-SHELL"], ["CMD", ""], ["CMD", "  "], [], "CMD-SHELL exit 0", ["exit 0"], ["CMD", 42], ["MAGIC", "x"]), 2],
+    [fc.array(leaf(fc.constantFrom("CMD", "CMD-SHELL", "NONE", "/bin/check", "")), { maxLength: 3 }), 1],
+);
+const envName = weighted(
+    [fc.constantFrom("LOG_LEVEL", "PORT", "DATABASE_HOST", "LOG_FORMAT", "PWD"), 3],
+    [fc.constantFrom("API_TOKEN", "DB_PASSWORD", "db_passwd", "ApiKey", "PRIVATE-KEY", "AWS_SECRET_ACCESS_KEY", "GOOGLE_CREDENTIALS", "api_token"), 4],
+    [fc.constantFrom("", "  "), 1],
+);
+const envValue = weighted(
+    [fc.constantFrom("hunter2", "s3cr3t", "debug"), 4],
+    [fc.constantFrom("", " "), 1],
+    [fc.constantFrom("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-Ab12Cd", " arn:aws:ssm:eu-west-1:123456789012:parameter/x", "ARN:x"), 1],
+);
+const envEntry = object({ name: leaf(envName), value: leaf(envValue) }, ["name", "value"]);
+const container = object({
+    name: leaf(fc.constantFrom("app", "sidecar", "")),
+    image: fc.constant("public.ecr.aws/example/app:1"),
+    essential: leaf(boolish),
+    healthCheck: leaf(object({ command: leaf(command), interval: leaf(fc.constant(30)) }, ["command"])),
+    environment: leaf(listOf(envEntry, { name: "LOG_LEVEL", value: "info" }, leaf)),
+}, ["environment"]);
+const containerList = listOf(container, { name: "app", essential: true, healthCheck: { command: ["CMD", "/bin/check"] } }, leaf);
+const containerDefinitions = fc.oneof(
+    { arbitrary: containerList.map((l) => JSON.stringify(l) as unknown), weight: 6 },
+    { arbitrary: containerList, weight: 1 },
+    { arbitrary: unknownSentinel, weight: 1 },
+    { arbitrary: fc.constantFrom<unknown>("", "  ", "{", "not json", "null", "42", "[]", JSON.stringify(reference.UNKNOWN_SENTINELS[2])), weight: 1 },
+    { arbitrary: wrong, weight: 1 },
+);
+const TD_ARN = "arn:aws:ecs:eu-west-1:123456789012:task-definition";
+const taskDefinition = withUnrelated(object({
+    family: value(fc.constantFrom("web", "jobs")),
+    revision: value(fc.constantFrom<unknown>(1, 2, "2", " 1 ")),
+    arn: value(fc.constantFrom(`${TD_ARN}/web:1`, `${TD_ARN}/web:2`, `${TD_ARN}/jobs:1`, "arn:aws:ecs:eu-west-1:999999999999:task-definition/web:1")),
+    arnWithoutRevision: value(fc.constantFrom(`${TD_ARN}/web`, `${TD_ARN}/jobs`)),
+    containerDefinitions,
+}, ["containerDefinitions"]));
+/** What the advisory rule reads: the container definitions only. */
+const taskDefinitionContainers = withUnrelated(object({ family: leaf(fc.constant("web")), containerDefinitions }, ["containerDefinitions"]));
+/** What a service's `taskDefinition` holds: ARNs (with or without revision, other accounts), family:revision, family, junk. */
+const taskDefinitionRef = fc.constantFrom(`${TD_ARN}/web:1`, `${TD_ARN}/web`, `${TD_ARN}/jobs:2`, "arn:aws:ecs:eu-west-1:999999999999:task-definition/web:1",
+    "web", "web:2", " jobs:1 ", "jobs", "other:3", "web:latest", "arn:aws:s3:::bucket", "");
+
 // ---------------------------------------------------------------------------------------------
 // Rules under test
 // ---------------------------------------------------------------------------------------------
@@ -264,6 +322,11 @@ const rules: RuleUnderTest[] = [
         policy: advisory.BAKE_TIME_POLICY, kinds: ["ecsService"], check: advisory.checkBlueGreenBakeTime,
         props: serviceProps(["deploymentController", "deploymentConfiguration", "loadBalancers"]), reference: (p) => reference.blueGreenBakeTime(p),
     },
+    {
+        policy: taskDefinitions.PLAINTEXT_SECRETS_POLICY, kinds: ["ecsTaskDefinition"], check: taskDefinitions.checkPlaintextSecrets,
+        props: taskDefinitionContainers, reference: (p, c) => reference.noPlaintextSecrets(p, c.allowedNames as string[]),
+        configs: [{ allowedNames: ["API_TOKEN", "db_passwd"] }],
+    },
 ];
 
 function resourcePolicy(name: string): ResourceValidationPolicy {
@@ -273,7 +336,7 @@ function resourcePolicy(name: string): ResourceValidationPolicy {
 }
 
 /** What `getConfig` returns when the pack's config file says nothing about the policy: the schema's defaults. */
-function defaultConfig(policy: ResourceValidationPolicy): Record<string, unknown> {
+function defaultConfig(policy: Pick<ResourceValidationPolicy, "configSchema">): Record<string, unknown> {
     const properties = policy.configSchema?.properties ?? {};
     return Object.fromEntries(Object.entries(properties).filter(([, s]) => s.default !== undefined).map(([k, s]) => [k, s.default]));
 }
@@ -349,6 +412,147 @@ describe("resource rules agree with plain reference checks (property-based)", fu
                 const least = verdict.startsWith("known") ? 0.02 : 0.03;
                 assert.ok(n >= PURE_RUNS * least, `${rule.policy}: only ${n} of ${PURE_RUNS} generated cases were ${verdict} (${JSON.stringify(seen)})`);
             }
+            if (process.env.SHOW_SEEN) console.log(rule.policy, seen);
+        });
+    }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Stack rules: a generated service joined (or not) to generated task definitions
+// ---------------------------------------------------------------------------------------------
+
+const SVC_TYPE = "aws:ecs/service:Service";
+const TD_TYPE = "aws:ecs/taskDefinition:TaskDefinition";
+
+interface GeneratedStack {
+    service: Props;
+    taskDefinitions: Props[];
+    /** Indexes of the task definitions the service's `taskDefinition` property depends on, and the service itself. */
+    propertyDependencies: number[];
+    dependencies: number[];
+}
+
+const serviceForTaskDefinition = withUnrelated(object({
+    loadBalancers: service.loadBalancers,
+    deploymentController: service.deploymentController,
+    // unknown more often than elsewhere: a new task definition's ARN during preview
+    taskDefinition: weighted([value(taskDefinitionRef), 4], [unknownSentinel, 1]),
+}, ["taskDefinition"]));
+
+const generatedStack: fc.Arbitrary<GeneratedStack> = fc.record({
+    service: serviceForTaskDefinition,
+    taskDefinitions: fc.array(taskDefinition, { maxLength: 3 }),
+    propertyDependencies: weighted([fc.constant([]), 6], [fc.constant([0]), 2], [fc.constant([1]), 1], [fc.constant([0, 1]), 1]) as fc.Arbitrary<number[]>,
+    dependencies: weighted([fc.constant([]), 3], [fc.constant([0]), 2], [fc.constant([1]), 1], [fc.constant([0, 1, 2]), 1]) as fc.Arbitrary<number[]>,
+}).map((g) => {
+    const exists = (i: number) => i < g.taskDefinitions.length;
+    const propertyDependencies = g.propertyDependencies.filter(exists);
+    return { ...g, propertyDependencies, dependencies: [...new Set([...propertyDependencies, ...g.dependencies.filter(exists)])] };
+});
+
+const tdUrn = (i: number) => urnOf(TD_TYPE, `td${i}`);
+const SVC_URN = urnOf(SVC_TYPE, "svc");
+
+/** The stack as the engine records it (service and task definitions; outputs = inputs). */
+function registered(g: GeneratedStack): RegisteredResource[] {
+    const svc = single(SVC_TYPE, "svc", g.service);
+    svc.propertyDependencies = g.propertyDependencies.length > 0 ? { taskDefinition: g.propertyDependencies.map(tdUrn) } : {};
+    svc.dependencies = g.dependencies.map(tdUrn);
+    return [svc, ...g.taskDefinitions.map((p, i) => single(TD_TYPE, `td${i}`, p))];
+}
+
+/** The stack as the pure check function takes it (no SDK proxies). */
+function stackResources(g: GeneratedStack): StackResource[] {
+    return registered(g).map((r) => ({
+        urn: r.urn, name: r.name, type: r.type, kind: kindOf(r.type), props: r.inputs,
+        dependencies: r.dependencies, propertyDependencies: r.propertyDependencies,
+    }));
+}
+
+function referenceStack(g: GeneratedStack): reference.ServiceInStack {
+    return {
+        props: g.service,
+        taskDefinitionDependencies: g.propertyDependencies.map(tdUrn),
+        dependencies: g.dependencies.map(tdUrn),
+        taskDefinitions: g.taskDefinitions.map((props, i) => ({ urn: tdUrn(i), props })),
+    };
+}
+
+interface StackRuleUnderTest {
+    policy: string;
+    checkStack(resources: readonly StackResource[], ctx: { config: Config; index: StackIndex; isExempt(r: StackResource): boolean }): Finding[];
+    stack: fc.Arbitrary<GeneratedStack>;
+    /** The verdict about the generated service. */
+    reference(g: GeneratedStack): reference.Verdict;
+}
+
+const stackRules: StackRuleUnderTest[] = [
+    {
+        policy: taskDefinitions.NO_LB_HEALTH_CHECK_POLICY, checkStack: taskDefinitions.checkServicesWithoutLoadBalancerHealthCheck,
+        stack: generatedStack, reference: (g) => reference.serviceWithoutLoadBalancerHealthCheck(referenceStack(g)),
+    },
+];
+
+function stackPolicyNamed(name: string): StackValidationPolicy {
+    const p = policies.find((x) => x.name === name);
+    assert.ok(p && "validateStack" in p && typeof p.validateStack === "function", `${name} has a stack validation`);
+    return p as StackValidationPolicy;
+}
+
+let checkedStacks = 0;
+
+describe("stack rules agree with plain reference checks (property-based)", function () {
+    this.timeout(60_000);
+    after(() => console.log(`      policies: ${checkedStacks} generated stacks checked`));
+
+    it("covers the stack rules that have a reference (the pack's stack-only policies on ECS task definitions)", () => {
+        const stackOnly = policies.filter((p) => !("validateResource" in p && p.validateResource) && "validateStack" in p).map((p) => p.name);
+        for (const r of stackRules) assert.ok(stackOnly.includes(r.policy), r.policy);
+    });
+
+    for (const rule of stackRules) {
+        it(`${rule.policy}: never throws, never rejects on an unknown, equals the reference on known stacks (pure and through the SDK)`, async () => {
+            const policy = stackPolicyNamed(rule.policy);
+            const config = defaultConfig(policy);
+            const seen = { pass: 0, fail: 0, unknown: 0, knownPass: 0, knownFail: 0 };
+            /** How the service was joined to a task definition: every way is reached. */
+            const joins: Record<string, number> = { byDependency: 0, byFamily: 0, guessed: 0, unknown: 0, outside: 0, none: 0 };
+
+            fc.assert(fc.property(rule.stack, (g) => {
+                checkedStacks++;
+                const expected = rule.reference(g);
+                const known = !reference.containsUnknown([g.service, g.taskDefinitions]);
+                seen[expected]++;
+                if (known && expected === "pass") seen.knownPass++;
+                if (known && expected === "fail") seen.knownFail++;
+                const resources = stackResources(g);
+                const join = new TaskDefinitionIndex(new StackIndex(resources)).of(resources[0]);
+                joins[join.kind !== "inStack" ? join.kind : join.guessed ? "guessed" : g.propertyDependencies.length > 0 ? "byDependency" : "byFamily"]++;
+                const findings = rule.checkStack(resources, { config, index: new StackIndex(resources), isExempt: () => false });
+                const why = () => describeCase("stack", g, expected, findings);
+                assert.ok(findings.every((f) => !f.internal && (f.urn === undefined || f.urn === SVC_URN)), why());
+                const violated = findings.some(isViolation);
+                if (expected !== "fail") assert.ok(!violated, why());
+                else if (known) assert.ok(violated, why());
+                else assert.ok(findings.length > 0, why());
+            }), { numRuns: PURE_RUNS });
+
+            await fc.assert(fc.asyncProperty(rule.stack, async (g) => {
+                checkedStacks++;
+                const expected = rule.reference(g);
+                const rep = await validateStack(policy, registered(g), { config });
+                const why = () => describeCase("stack", g, expected, rep);
+                assert.ok([...rep.violations, ...rep.notes].every((m) => !/internal error/.test(m.message)), why());
+                if (expected !== "fail") assert.strictEqual(rep.violations.length, 0, why());
+                else if (!reference.containsUnknown([g.service, g.taskDefinitions])) assert.deepStrictEqual(rep.violations.map((v) => v.urn), [SVC_URN], why());
+            }), { numRuns: SDK_RUNS });
+
+            for (const [verdict, n] of Object.entries(seen)) {
+                const least = verdict.startsWith("known") ? 0.02 : 0.03;
+                assert.ok(n >= PURE_RUNS * least, `${rule.policy}: only ${n} of ${PURE_RUNS} generated stacks were ${verdict} (${JSON.stringify(seen)})`);
+            }
+            for (const [how, n] of Object.entries(joins)) assert.ok(n >= PURE_RUNS * 0.01, `${rule.policy}: only ${n} of ${PURE_RUNS} generated stacks joined ${how} (${JSON.stringify(joins)})`);
+            if (process.env.SHOW_SEEN) console.log(rule.policy, seen, joins);
         });
     }
 });

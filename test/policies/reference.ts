@@ -1,5 +1,6 @@
 /**
- * Plain reference checks for the resource-level rules of the policy pack, written from the policies'
+ * Plain reference checks for the resource-level rules of the policy pack (and the stack rule that
+ * joins a service to its task definition), written from the policies'
  * descriptions and the domain brief, and deliberately independent of `policies/lib` (no `get`,
  * `asBool`, `controllerOf`...): a property test compares the rules with these.
  *
@@ -427,4 +428,162 @@ export function topicPolicyNotPublic(props: unknown): Verdict {
     }
     const statements = isUnknown(doc) ? UNKNOWN : list(field(doc, "Statement"));
     return verdict(not(some(statements, isPublic)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECS task definitions
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The container definitions of a task definition: a JSON string (blank: none; not JSON: "invalid",
+ * which AWS refuses and no policy judges), or an already parsed document. The parsed document is a
+ * list of containers (a lone value a list of one); its objects are containers, and so are its
+ * unknown elements. Any other type is no container.
+ */
+function containers(props: unknown): unknown[] | Unknown | "invalid" {
+    const cd = field(props, "containerDefinitions");
+    if (cd === UNKNOWN) return UNKNOWN;
+    let doc: unknown;
+    if (typeof cd === "string") {
+        if (cd.trim() === "") return [];
+        try {
+            doc = JSON.parse(cd);
+        } catch {
+            return "invalid";
+        }
+    } else if (cd !== null && typeof cd === "object") {
+        doc = cd;
+    } else {
+        return [];
+    }
+    const all = list(doc);
+    return all === UNKNOWN ? UNKNOWN : all.filter((c) => c === UNKNOWN || isObject(c));
+}
+
+/** A container is essential unless `essential` is (a spelling of) false: ECS's default is true. */
+function essential(container: unknown): Tri {
+    const e = bool(field(container, "essential"));
+    return e === UNKNOWN ? UNKNOWN : e !== false;
+}
+
+/** `healthCheck.command` is CMD or CMD-SHELL (an enum value) followed by at least one non-blank string. */
+function healthCheckCommand(container: unknown): Tri {
+    const hc = field(container, "healthCheck");
+    if (hc === UNKNOWN) return UNKNOWN;
+    if (!isObject(hc)) return false;
+    const cmd = list(field(hc, "command"));
+    if (cmd === UNKNOWN) return UNKNOWN;
+    const [kind, ...args] = cmd;
+    const k = enumValue(kind);
+    if (k === UNKNOWN) return UNKNOWN;
+    if (k !== "CMD" && k !== "CMD-SHELL") return false;
+    return some(args, (a) => (a === UNKNOWN ? UNKNOWN : typeof a === "string" && a.trim() !== ""));
+}
+
+/** Some essential container has a health check command; invalid JSON never decides. */
+function containerHealthChecked(tdProps: unknown): Tri {
+    const cs = containers(tdProps);
+    if (cs === "invalid") return UNKNOWN;
+    return some(cs, (c) => and(essential(c), healthCheckCommand(c)));
+}
+
+/** A task definition of the stack, for the stack rule's reference. */
+export interface TaskDefinitionNode {
+    urn: string;
+    props: unknown;
+}
+
+/** A service and the stack's task definitions; the URNs its `taskDefinition` property and the service depend on. */
+export interface ServiceInStack {
+    props: unknown;
+    taskDefinitionDependencies: readonly string[];
+    dependencies: readonly string[];
+    taskDefinitions: readonly TaskDefinitionNode[];
+}
+
+/** `arn:…:task-definition/family[:revision]`, `family:revision` or `family` (family: no ':' or '/'); undefined names none. */
+function taskDefinitionRef(value: string): { family: string; revision?: number; arnBase?: string } | undefined {
+    const v = value.trim();
+    const m = /^(arn:.*?:task-definition\/)?([^:/]+)(?::(\d+))?$/.exec(v);
+    if (v.startsWith("arn:") && !m?.[1]) return undefined;
+    if (!m) return undefined;
+    return { family: m[2], revision: m[3] === undefined ? undefined : Number(m[3]), arnBase: m[1] === undefined ? undefined : m[1] + m[2] };
+}
+
+/** Nothing known about the task definition (revision; ARN without revision, or ARN minus its revision) contradicts the reference. */
+function compatibleWith(td: TaskDefinitionNode, ref: { revision?: number; arnBase?: string }): boolean {
+    const rev = num(field(td.props, "revision"));
+    if (ref.revision !== undefined && typeof rev === "number" && rev !== ref.revision) return false;
+    if (ref.arnBase !== undefined) {
+        const base = field(td.props, "arnWithoutRevision");
+        const arn = field(td.props, "arn");
+        const known = typeof base === "string" && base.trim() !== "" ? base.trim()
+            : typeof arn === "string" && arn.trim() !== "" ? arn.trim().replace(/:\d+$/, "") : undefined;
+        if (known !== undefined && known !== ref.arnBase) return false;
+    }
+    return true;
+}
+
+/**
+ * ecs-service-without-load-balancer-health-check: a service with no load balancer entry runs a task
+ * definition of the stack in which an essential container has a health check command.
+ *
+ * Which task definition: those its `taskDefinition` property depends on; else, for a known
+ * reference, the task definitions of its family that nothing known contradicts — none, while one
+ * whose family is unknown might be it, is unknown; none at all is a task definition outside the
+ * stack, which fails (it cannot be checked); an unknown reference is decided only when the service
+ * depends on exactly one task definition, and then only a pass (a guess never fails); no reference
+ * fails. Several candidates decide only when they agree.
+ */
+export function serviceWithoutLoadBalancerHealthCheck(s: ServiceInStack): Verdict {
+    const lbs = loadBalancerEntries(s.props);
+    const withoutLoadBalancer: Tri = lbs === UNKNOWN ? UNKNOWN : lbs.length === 0;
+    const agreeing = (tds: readonly TaskDefinitionNode[]): Tri => {
+        const vs = tds.map((td) => containerHealthChecked(td.props));
+        return vs.every((v) => v === true) ? true : vs.every((v) => v === false) ? false : UNKNOWN;
+    };
+    let ok: Tri;
+    const fromProperty = s.taskDefinitions.filter((td) => s.taskDefinitionDependencies.includes(td.urn));
+    const ref = field(s.props, "taskDefinition");
+    if (fromProperty.length > 0) {
+        ok = agreeing(fromProperty);
+    } else if (ref === UNKNOWN) {
+        const deps = s.taskDefinitions.filter((td) => s.dependencies.includes(td.urn));
+        ok = deps.length === 1 && containerHealthChecked(deps[0].props) === true ? true : UNKNOWN;
+    } else if (typeof ref !== "string" || ref.trim() === "") {
+        ok = false;
+    } else {
+        const parsed = taskDefinitionRef(ref);
+        if (parsed === undefined) {
+            ok = false;
+        } else {
+            const family = (td: TaskDefinitionNode) => field(td.props, "family");
+            const exact = s.taskDefinitions.filter((td) => family(td) === parsed.family && compatibleWith(td, parsed));
+            const maybe = s.taskDefinitions.filter((td) => family(td) === UNKNOWN && compatibleWith(td, parsed));
+            ok = exact.length > 0 ? agreeing(exact) : maybe.length > 0 ? UNKNOWN : false;
+        }
+    }
+    return verdict(when(withoutLoadBalancer, ok));
+}
+
+/** Secret-looking: upper-cased, letters and digits only, it contains one of these. */
+const SECRET_MARKERS = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "APIKEY", "PRIVATEKEY", "CREDENTIAL"];
+
+/**
+ * ecs-task-definition-no-plaintext-secrets: no container's `environment` entry has a secret-looking
+ * name (not in `allowedNames`) and a literal value: a non-blank string that is not an ARN.
+ * Entries that are not objects are no entries; invalid JSON never decides.
+ */
+export function noPlaintextSecrets(props: unknown, allowedNames: readonly string[] = []): Verdict {
+    const cs = containers(props);
+    if (cs === "invalid") return "unknown";
+    const leaks = (entry: unknown): Tri => {
+        const name = field(entry, "name");
+        const value = field(entry, "value");
+        const secretName: Tri = name === UNKNOWN ? UNKNOWN
+            : typeof name === "string" && !allowedNames.includes(name) && SECRET_MARKERS.some((m) => name.toUpperCase().replace(/[^A-Z0-9]/g, "").includes(m));
+        const literal: Tri = value === UNKNOWN ? UNKNOWN : typeof value === "string" && value.trim() !== "" && !value.trim().startsWith("arn:");
+        return and(secretName, literal);
+    };
+    return verdict(not(some(cs, (c) => some(list(field(c, "environment")), leaks))));
 }
