@@ -8,6 +8,7 @@ import * as path from "path";
 import type { PriorResource, RegisteredResource } from "./types";
 import { circuitBreakerThreshold } from "../components/circuitBreaker";
 import { diffable, savedState, up, worldFromState, type Finding, type StepReport } from "./day2";
+import { diagramFormat, renderDiagram } from "./diagram";
 
 export interface PlanNode {
     urn: string;
@@ -302,45 +303,7 @@ function renderVerdict(v: PolicyVerdict): string[] {
     return lines;
 }
 
-/** The architecture as a Mermaid flowchart (`.mmd`) or Graphviz digraph (`.dot`): components as groups, resources as nodes. */
-export function renderDiagram(plan: Plan, format: "mermaid" | "dot"): string {
-    const ids = new Map<string, string>();
-    const id = (urn: string) => {
-        if (!ids.has(urn)) ids.set(urn, `n${ids.size}`);
-        return ids.get(urn)!;
-    };
-    const label = (n: PlanNode) => `${n.name}\\n${n.type.split(":").slice(1).join(":")}`;
-    const lines: string[] = [];
-    const walk = (nodes: PlanNode[], depth: number) => {
-        const pad = "  ".repeat(depth);
-        for (const n of nodes) {
-            if (n.children.length > 0) {
-                if (format === "mermaid") {
-                    lines.push(`${pad}subgraph ${id(n.urn)}["${n.name} (${n.type.split(":").pop()})"]`);
-                    walk(n.children, depth + 1);
-                    lines.push(`${pad}end`);
-                } else {
-                    lines.push(`${pad}subgraph cluster_${id(n.urn)} {`, `${pad}  label="${n.name} (${n.type.split(":").pop()})";`);
-                    walk(n.children, depth + 1);
-                    lines.push(`${pad}}`);
-                }
-            } else {
-                lines.push(format === "mermaid" ? `${pad}${id(n.urn)}["${label(n).replace(/\\n/g, "<br/>")}"]` : `${pad}${id(n.urn)} [label="${label(n)}"];`);
-            }
-        }
-    };
-    if (format === "mermaid") {
-        lines.push("flowchart TB");
-        walk(plan.tree, 1);
-    } else {
-        lines.push(`digraph "${plan.project}-${plan.stack}" {`, "  rankdir=TB;", "  node [shape=box, fontsize=10];");
-        walk(plan.tree, 1);
-        lines.push("}");
-    }
-    return lines.join("\n") + "\n";
-}
-
-export const PLAN_USAGE = "usage: npm run plan -- [stack=dev] [--json] [--diagram FILE.mmd|FILE.dot] [--stack-file FILE] [--against EARLIER_PLAN.json]\n";
+export const PLAN_USAGE = "usage: npm run plan -- [stack=dev] [--json] [--diagram FILE.mmd|FILE.dot|FILE.svg] [--stack-file FILE] [--against EARLIER_PLAN.json]\n";
 
 /**
  * The plan command: `argv` as after `npm run plan --`. Returns the exit code: 0 clean, 1 on a
@@ -401,8 +364,9 @@ export async function planCommand(
         }
     }
     if (values.diagram) {
-        const format = /\.(dot|gv)$/.test(values.diagram) ? "dot" : "mermaid";
-        fs.writeFileSync(values.diagram, renderDiagram(plan, format));
+        // By extension: .dot/.gv Graphviz, .svg rendered from it, anything else (.mmd) Mermaid.
+        const format = diagramFormat(values.diagram) ?? "mermaid";
+        fs.writeFileSync(values.diagram, await renderDiagram(run, format));
     }
     io.out((values.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)) + "\n");
     if (plan.configErrors) return EXIT.invalidConfig;
