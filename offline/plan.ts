@@ -7,6 +7,9 @@ import { readStackConfig } from "./stackFiles";
 import * as path from "path";
 import type { PriorResource, RegisteredResource } from "./types";
 import { circuitBreakerThreshold } from "../components/circuitBreaker";
+import { ecsServiceName } from "../components/naming";
+import { parseStackConfig } from "../config";
+import { renderTiming, serviceTimings, type ServiceTiming } from "./timing";
 import { diffable, savedState, up, worldFromState, type Finding, type StepReport } from "./day2";
 import { diagramFormat, renderDiagram } from "./diagram";
 
@@ -34,6 +37,8 @@ export interface ServiceSummary {
     /** With auto scaling: the task range and the threshold at each end. */
     scaling?: { min: number; max: number; thresholdAtMin: number; thresholdAtMax: number };
     notifications: string[];
+    /** How long a bad version lives, ours and with AWS's defaults (policies/lib/timing.ts). */
+    timing?: ServiceTiming;
 }
 
 export interface Plan {
@@ -108,7 +113,7 @@ export function describeRun(run: RunResult): Plan {
         resourceCount: resources.length,
         tree: buildTree(run.resources),
         resources: resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent })),
-        services: summarizeServices(run.resources),
+        services: withTimings(summarizeServices(run.resources), run),
         outputs: maskSecrets(run.outputs, run.secretOutputs),
     };
 }
@@ -166,6 +171,19 @@ function buildTree(resources: RegisteredResource[]): PlanNode[] {
         else if (r.type !== "pulumi:pulumi:Stack") roots.push(node);
     }
     return roots;
+}
+
+/** Adds each configured service's rollback timing (from the validated config) to its summary. */
+function withTimings(summaries: ServiceSummary[], run: RunResult): ServiceSummary[] {
+    let cfg;
+    try {
+        cfg = parseStackConfig(run.config);
+    } catch {
+        return summaries; // invalid config: reported as such, nothing registered
+    }
+    const timings = serviceTimings(cfg);
+    const byEcsName = new Map(cfg.services.map((svc) => [ecsServiceName(cfg.stack, svc.name), timings[svc.name]]));
+    return summaries.map((s) => (byEcsName.has(s.name) ? { ...s, timing: byEcsName.get(s.name) } : s));
 }
 
 /** Per ECS service: how it rolls out, what rolls it back, and who hears about a failure. */
@@ -279,6 +297,7 @@ export function renderPlan(plan: Plan): string {
         }
         lines.push(`    alarms: ${s.alarms.length ? s.alarms.join(", ") : "none"}`);
         lines.push(`    failures notify: ${s.notifications.join("; ") || "nobody"}`);
+        if (s.timing) lines.push(...renderTiming(s.timing));
     }
     lines.push("", "Outputs:", ...JSON.stringify(plan.outputs, null, 2).split("\n").map((l) => `  ${l}`));
     if (plan.policy) lines.push("", ...renderVerdict(plan.policy));

@@ -133,3 +133,24 @@ describe("npm run plan -- <stack> --against <earlier plan.json>", () => {
         assert.match(text, /has no resource state/);
     });
 });
+
+describe("npm run plan: how long a bad version lives", () => {
+    it("shows the detection and recovery times of every service of dev and prod, ours next to AWS's defaults, in text and JSON", async () => {
+        for (const stack of ["dev", "prod"]) {
+            const { code, text } = await plan([stack]);
+            assert.equal(code, EXIT.ok, text);
+            const doc = JSON.parse((await plan([stack, "--json"])).text) as Plan;
+            for (const s of doc.services) {
+                assert.ok(s.timing, `${stack} ${s.name} has no timing`);
+                assert.ok(s.timing.ours.worstDetection! > 0);
+                assert.ok(s.timing.awsDefaults.goodRelease > 0);
+            }
+            assert.equal((text.match(/time to detect a bad version/g) ?? []).length, doc.services.length);
+        }
+        // dev's web: rolling, 1 task, interval 15, grace 60, deregistration 30 (test/policies/timing.test.ts has the arithmetic).
+        const dev = JSON.parse((await plan(["dev", "--json"])).text) as Plan;
+        const web = dev.services.find((s) => s.name === "dev-web")!;
+        assert.deepEqual([web.timing!.ours.neverStarts, web.timing!.ours.failsHealthChecks, web.timing!.ours.tripsAlarm], [180, 330, 320]);
+        assert.equal(web.timing!.awsDefaults.failsHealthChecks, 1185);
+    });
+});
