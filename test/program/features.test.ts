@@ -23,7 +23,7 @@ describe("config: workers, scaling and secrets", () => {
         assert.equal(svc.deployment.mode, "rolling");
         assert.deepEqual(svc.queue, { visibilityTimeoutSeconds: 60, maxReceiveCount: 5, retentionDays: 4 });
         assert.equal(svc.queueAlarms.datapointsToAlarm, 2);
-        assert.deepEqual(svc.containerHealthCheck, { ...HEALTH, intervalSeconds: 30, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 60 });
+        assert.deepEqual(svc.containerHealthCheck, { ...HEALTH, intervalSeconds: 15, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 60 });
     });
 
     it("refuses what a worker cannot have, naming each key and the reason", () => {
@@ -126,7 +126,7 @@ describe("workers, secrets and scaling under mocks", () => {
         assert.deepEqual(svc.deploymentCircuitBreaker, { enable: true, rollback: true });
         assert.deepEqual(svc.alarms.alarmNames, ["oldest-message-age", "visible-messages", "dead-letter"].map((s) => `ecs-deploy-test-jobs-queue-${s}`));
         const [container] = JSON.parse(named(r, "aws:ecs/taskDefinition:TaskDefinition", "jobs").inputs.containerDefinitions);
-        assert.deepEqual(container.healthCheck, { command: HEALTH.command, interval: 30, timeout: 5, retries: 3, startPeriod: 20 });
+        assert.deepEqual(container.healthCheck, { command: HEALTH.command, interval: 15, timeout: 5, retries: 3, startPeriod: 20 });
         assert.equal(container.portMappings, undefined);
         assert.deepEqual(named(r, "aws:ec2/securityGroup:SecurityGroup", "jobs").inputs.ingress, []);
 
