@@ -1,30 +1,9 @@
 /**
  * `npm run deploy -- <stack> <service> <image> [options]` (see deploy/cli.ts for the options).
- * Process glue only: Ctrl-C handling and the exit code.
+ * Process glue only (deploy/processGlue.ts): Ctrl-C stops watching; the command then prints the
+ * deployment id and how to stop it.
  */
 import { runCli } from "../deploy/cli";
-import { EXIT_INTERRUPTED } from "../deploy/errors";
+import { runFromProcess } from "../deploy/processGlue";
 
-const interrupt = new AbortController();
-process.on("SIGINT", () => {
-    // First Ctrl-C: stop watching; the command prints the deployment id and how to stop it.
-    // Second Ctrl-C: the user does not want to wait for an in-flight AWS call.
-    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
-    interrupt.abort();
-});
-
-runCli({
-    argv: process.argv.slice(2),
-    env: process.env,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    signal: interrupt.signal,
-}).then(
-    (code) => {
-        process.exitCode = code;
-    },
-    (e: unknown) => {
-        console.error(e);
-        process.exitCode = 1;
-    },
-);
+runFromProcess(runCli);
