@@ -104,26 +104,32 @@ const routing = z.strictObject({
     priority: int(1, 50000).optional(),
 });
 
+/** The evaluation window of a group of alarms: period, evaluation periods, and datapoints among them. */
+const alarmWindow = {
+    periodSeconds: z.union([z.literal(60), z.literal(300)], { error: "expected 60 or 300" }).default(60),
+    evaluationPeriods: int(1, 30).default(3),
+    /** Breaching periods (of evaluationPeriods) that trip an alarm; defaults to 2, or fewer when evaluationPeriods is. */
+    datapointsToAlarm: int(1, 30).optional(),
+};
+
+/** Datapoints may not exceed the evaluation periods; left out, they default below them. */
+function checkAlarmWindow(a: unknown, ctx: z.RefinementCtx): void {
+    if (!isRecord(a)) return;
+    if (isInt(a.datapointsToAlarm) && isInt(a.evaluationPeriods) && a.datapointsToAlarm > a.evaluationPeriods)
+        ctx.addIssue({ code: "custom", path: ["datapointsToAlarm"], message: `expected at most evaluationPeriods (${a.evaluationPeriods})`, input: a.datapointsToAlarm });
+}
+const withDatapoints = <T extends { evaluationPeriods: number; datapointsToAlarm?: number }>(a: T) => ({ ...a, datapointsToAlarm: a.datapointsToAlarm ?? Math.min(2, a.evaluationPeriods) });
+
 const alarms = z.strictObject({
     /** Target 5xx responses per period that trip the alarm (ignored when http5xxRatePercent is set). */
     http5xxCount: int(1, 1_000_000).default(10),
     /** Alternative to the count: 5xx responses as a percentage of requests. */
     http5xxRatePercent: z.number().gt(0).max(100).optional(),
     p99LatencySeconds: z.number().gt(0).max(4000).default(2),
-    /** Alarm when this many targets or more are unhealthy. */
+    /** Alarm when this many targets or more are unhealthy (its window is longer: unhealthyHostsWindow, below). */
     unhealthyHosts: int(1, 1000).default(1),
-    periodSeconds: z.union([z.literal(60), z.literal(300)], { error: "expected 60 or 300" }).default(60),
-    evaluationPeriods: int(1, 30).default(3),
-    /**
-     * Breaching periods (of evaluationPeriods) that trip an alarm; defaults to 2, or fewer when evaluationPeriods is.
-     * The unhealthy-hosts alarm may need more of both to let tasks start (unhealthyHostsWindow, below).
-     */
-    datapointsToAlarm: int(1, 30).optional(),
-}).superRefine((a, ctx) => {
-    if (!isRecord(a)) return;
-    if (isInt(a.datapointsToAlarm) && isInt(a.evaluationPeriods) && a.datapointsToAlarm > a.evaluationPeriods)
-        ctx.addIssue({ code: "custom", path: ["datapointsToAlarm"], message: `expected at most evaluationPeriods (${a.evaluationPeriods})`, input: a.datapointsToAlarm });
-}, ALWAYS).transform((a) => ({ ...a, datapointsToAlarm: a.datapointsToAlarm ?? Math.min(2, a.evaluationPeriods) }));
+    ...alarmWindow,
+}).superRefine(checkAlarmWindow, ALWAYS).transform(withDatapoints);
 
 const rollingDeployment = z.strictObject({ mode: z.literal("rolling") });
 
@@ -249,14 +255,8 @@ const queueAlarms = z.strictObject({
     visibleMessages: int(1, 100_000_000).default(1000),
     /** New dead-letter messages per period that trip the errors alarm. */
     deadLetterMessages: int(1, 100_000).default(1),
-    periodSeconds: z.union([z.literal(60), z.literal(300)], { error: "expected 60 or 300" }).default(60),
-    evaluationPeriods: int(1, 30).default(3),
-    datapointsToAlarm: int(1, 30).optional(),
-}).superRefine((a, ctx) => {
-    if (!isRecord(a)) return;
-    if (isInt(a.datapointsToAlarm) && isInt(a.evaluationPeriods) && a.datapointsToAlarm > a.evaluationPeriods)
-        ctx.addIssue({ code: "custom", path: ["datapointsToAlarm"], message: `expected at most evaluationPeriods (${a.evaluationPeriods})`, input: a.datapointsToAlarm });
-}, ALWAYS).transform((a) => ({ ...a, datapointsToAlarm: a.datapointsToAlarm ?? Math.min(2, a.evaluationPeriods) }));
+    ...alarmWindow,
+}).superRefine(checkAlarmWindow, ALWAYS).transform(withDatapoints);
 
 /** Fields every service has, web or worker. */
 const commonFields = {
