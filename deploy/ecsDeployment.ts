@@ -361,6 +361,12 @@ export interface EcsFollowOptions {
     signal?: AbortSignal;
     /** Service events printed per poll (the newest of those not printed yet); default 5. */
     eventLines?: number;
+    /**
+     * Called after each poll, before the verdict; the follow waits for it. Used by the rollback
+     * drill (deploy/drill) to force an alarm once the new revision runs. An error it throws ends
+     * the follow with that error.
+     */
+    onPoll?: (snapshot: EcsSnapshot) => Promise<void> | void;
 }
 
 export interface EcsFollowDeps {
@@ -438,6 +444,14 @@ export async function followEcsDeployment(target: EcsServiceRef, options: EcsFol
         }
         printEvents(reporter, snapshot.service.events, printed, eventLines);
         reporter.progress(describeEcsProgress(snapshot), clock.now() - started);
+        if (options.onPoll) {
+            try {
+                await options.onPoll(snapshot);
+            } catch (e) {
+                reporter.progressDone();
+                throw e;
+            }
+        }
         // Kept as last seen: once ECS drops a failed deployment from the list, its reason is only here.
         followed = snapshot.service.deployments?.find((d) => d.id === followed!.id) ?? followed;
         const verdict = assessEcsDeployment({

@@ -26,6 +26,12 @@ export interface FollowOptions {
     pollMs: number;
     timeoutMs: number;
     signal?: AbortSignal;
+    /**
+     * Called after each poll, before the status is judged; the follow waits for it. Used by the
+     * rollback drill (deploy/drill) to force an alarm once the new task set runs. An error it
+     * throws ends the follow with that error.
+     */
+    onPoll?: (snapshot: DeploymentSnapshot) => Promise<void> | void;
 }
 
 export interface FollowDeps {
@@ -53,6 +59,14 @@ export async function followDeployment(deploymentId: string, options: FollowOpti
         }
         reporter.progress(describeProgress(snapshot), clock.now() - started);
         hints.announce(snapshot);
+        if (options.onPoll) {
+            try {
+                await options.onPoll(snapshot);
+            } catch (e) {
+                reporter.progressDone();
+                throw e;
+            }
+        }
         const status = snapshot.deployment.status;
         if (isTerminal(status)) return end(reporter, status, snapshot);
         const remaining = deadline - clock.now();

@@ -12,3 +12,4 @@ export * from "./taskDefinition";
 export * from "./timeout";
 export * from "./ecsDeployment";
 export * from "./verify";
+export * from "./drill";

@@ -63,6 +63,8 @@ export interface CodeDeployServiceOutput extends ServiceOutput {
 
 export interface StackOutputs {
     region?: string;
+    /** The stack's deployment-notification SNS topic (read by the rollback drill). */
+    topicArn?: string;
     /** Entries stay loosely typed until selected: a malformed entry for another service must not block this one. */
     services: Record<string, unknown>;
 }
@@ -112,7 +114,8 @@ export function parseStackOutputs(raw: unknown, where = "the stack"): StackOutpu
         );
     }
     const region = typeof raw.region === "string" && raw.region !== "" ? raw.region : undefined;
-    return { region, services: raw.services };
+    const topicArn = typeof raw.topicArn === "string" && raw.topicArn !== "" ? raw.topicArn : undefined;
+    return { region, services: raw.services, ...(topicArn ? { topicArn } : {}) };
 }
 
 /**
