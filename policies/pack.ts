@@ -9,6 +9,7 @@ import { circuitBreakerRequiresEcsController, ecsServiceRequiresRollback } from 
 import { snsEventbridgeTopicKms, snsTopicPolicyNotPublic } from "./rules/sns";
 import { targetGroupDedicatedHealthPath, targetGroupHealthCheckPath } from "./rules/targetGroups";
 import { ecsServiceWithoutLoadBalancerHealthCheck, ecsTaskDefinitionNoPlaintextSecrets } from "./rules/taskDefinitions";
+import { rollbackDetectionBudget } from "./rules/budget";
 import { ecsBlueGreenBakeTime, ecsHealthCheckGracePeriod, ecsRollingAlarmRollback, testListenerNotPublic } from "./rules/advisory";
 
 export const PACK_NAME = "ecs-deployment-safety";
@@ -34,6 +35,7 @@ export const advisoryPolicies = [
     codedeployTerminationWait,
     testListenerNotPublic,
     ecsTaskDefinitionNoPlaintextSecrets,
+    rollbackDetectionBudget,
 ];
 
 export const policies: PolicyPackArgs["policies"] = [...mandatoryPolicies, ...advisoryPolicies];

@@ -50,6 +50,43 @@ export const AWS_DEFAULTS = {
     containerHealthCheck: { intervalSeconds: 30, timeoutSeconds: 5, retries: 3, startPeriodSeconds: 0 },
 } as const;
 
+/**
+ * What @pulumi/aws (the Terraform provider under it) gives a target group whose `healthCheck` block
+ * leaves a field out: interval 30 and BOTH thresholds 3 (the provider's schema defaults, sent to AWS),
+ * not the API's 5 and 2 of {@link AWS_DEFAULTS}, which apply only when the whole block is left out.
+ * The timeout is left to AWS: 5 s for the HTTP/HTTPS target groups of an ALB (NLB target groups get
+ * 6-10 s). The deregistration delay defaults to 300 s either way. Used by the budget policy.
+ */
+export const PROVIDER_DEFAULTS = {
+    healthCheck: { intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 3 },
+    deregistrationDelaySeconds: 300,
+} as const;
+
+/**
+ * Minutes from the first to the last traffic shift of a predefined CodeDeploy config for ECS
+ * (`CodeDeployDefault.ECSLinear10PercentEvery1Minutes` → 9, `…ECSCanary10Percent5Minutes` → 5,
+ * `…ECSAllAtOnce` → 0); undefined for any other name (a custom config: see
+ * {@link trafficRoutingShiftMinutes}). The same arithmetic as the program's
+ * components/codedeploy.ts, copied: the pack is self-contained.
+ */
+export function deploymentConfigShiftMinutes(name: string): number | undefined {
+    const m = /^CodeDeployDefault\.ECS(.*)$/.exec(name.trim());
+    if (!m) return undefined;
+    const linear = /^Linear(\d+)PercentEvery(\d+)Minutes?$/.exec(m[1]);
+    if (linear) return trafficRoutingShiftMinutes("TimeBasedLinear", Number(linear[1]), Number(linear[2]));
+    const canary = /^Canary(\d+)Percent(\d+)Minutes?$/.exec(m[1]);
+    if (canary) return trafficRoutingShiftMinutes("TimeBasedCanary", Number(canary[1]), Number(canary[2]));
+    return m[1] === "AllAtOnce" ? 0 : undefined;
+}
+
+/** The same for a custom config's `trafficRoutingConfig` (type, percentage, interval in minutes). */
+export function trafficRoutingShiftMinutes(type: string, percentage: number, intervalMinutes: number): number {
+    const t = type.trim().toUpperCase();
+    if (t === "TIMEBASEDCANARY") return intervalMinutes;
+    if (t === "TIMEBASEDLINEAR" && percentage > 0) return (Math.ceil(100 / percentage) - 1) * intervalMinutes;
+    return 0;
+}
+
 export type TimingMode = "rolling" | "bluegreen" | "codedeploy" | "worker";
 
 export interface TimingInputs {

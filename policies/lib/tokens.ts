@@ -13,6 +13,8 @@ export type Kind =
     | "ecsTaskDefinition"
     | "deploymentGroup"
     | "codedeployApp"
+    | "deploymentConfig"
+    | "metricAlarm"
     | "eventRule"
     | "eventTarget"
     | "snsTopic"
@@ -30,6 +32,8 @@ export const TOKENS: { readonly [K in Kind]: readonly string[] } = {
     ecsTaskDefinition: ["aws:ecs/taskDefinition:TaskDefinition"],
     deploymentGroup: ["aws:codedeploy/deploymentGroup:DeploymentGroup"],
     codedeployApp: ["aws:codedeploy/application:Application"],
+    deploymentConfig: ["aws:codedeploy/deploymentConfig:DeploymentConfig"],
+    metricAlarm: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
     eventRule: ["aws:cloudwatch/eventRule:EventRule"],
     eventTarget: ["aws:cloudwatch/eventTarget:EventTarget"],
     snsTopic: ["aws:sns/topic:Topic"],

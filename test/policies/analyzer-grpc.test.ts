@@ -46,13 +46,13 @@ describe("policy pack over the analyzer gRPC protocol (run-policy-pack)", functi
 
     let info: analyzerpb.AnalyzerInfo;
 
-    it("GetAnalyzerInfo describes the pack and its 15 policies", async () => {
+    it("GetAnalyzerInfo describes the pack and its 16 policies", async () => {
         info = await getAnalyzerInfo(client);
         assert.strictEqual(info.getName(), "ecs-deployment-safety");
         assert.strictEqual(info.getVersion(), (JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package.json"), "utf8")) as { version: string }).version);
         assert.strictEqual(info.getSupportsconfig(), true);
         const policies = info.getPoliciesList();
-        assert.strictEqual(policies.length, 15);
+        assert.strictEqual(policies.length, 16);
         const byName = new Map(policies.map((p) => [p.getName(), p] as const));
         assert.strictEqual(LEVEL_NAMES[byName.get("ecs-service-requires-rollback")!.getEnforcementlevel()], "mandatory");
         assert.strictEqual(LEVEL_NAMES[byName.get("ecs-health-check-grace-period")!.getEnforcementlevel()], "advisory");

@@ -12,6 +12,7 @@ import { policies } from "../../policies/pack";
 import { StackIndex, toStackResources } from "../../policies/lib/graph";
 import { TOKENS } from "../../policies/lib/tokens";
 import * as advisory from "../../policies/rules/advisory";
+import * as budget from "../../policies/rules/budget";
 import * as codedeploy from "../../policies/rules/codedeploy";
 import * as notifications from "../../policies/rules/notifications";
 import * as rollback from "../../policies/rules/rollback";
@@ -32,6 +33,9 @@ const KEYS = [
     "state", "port", "defaultActions", "loadBalancerArn", "securityGroups", "ingress", "cidrBlocks", "fromPort", "toPort",
     "securityGroupId", "cidrIpv4", "listenerArn", "actions",
     "taskDefinition", "family", "revision", "arnWithoutRevision", "containerDefinitions", "essential", "command", "environment", "value",
+    "desiredCount", "targetGroupArn", "deregistrationDelay", "interval", "timeout", "unhealthyThreshold", "healthyThreshold", "retries", "startPeriod",
+    "period", "evaluationPeriods", "datapointsToAlarm", "metricQueries", "metric", "deploymentConfigName", "trafficRoutingConfig", "timeBasedLinear",
+    "percentage",
 ];
 const leaf = fc.oneof(
     fc.constantFrom(...SENTINELS), fc.constant(null), fc.boolean(), fc.integer(), fc.double(), fc.string(),
@@ -39,7 +43,8 @@ const leaf = fc.oneof(
         "{\"source\":[\"aws.ecs\"]}", "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":\"*\"}}", "{", "[]", "arn:aws:sns:r:1:t",
         "[{\"name\":\"app\",\"essential\":true,\"healthCheck\":{\"command\":[\"CMD-SHELL\",\"exit 0\"]},\"environment\":[{\"name\":\"API_TOKEN\",\"value\":\"x\"}]}]",
         "[{\"healthCheck\":{\"command\":\"04da6b54-80e4-46f7-96ec-b56ff0331ba9\"},\"environment\":\"04da6b54-80e4-46f7-96ec-b56ff0331ba9\"}]",
-        "CMD-SHELL", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1", "web:1"),
+        "CMD-SHELL", "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1", "web:1",
+        "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/1", "CodeDeployDefault.ECSLinear10PercentEvery1Minutes", "TimeBasedLinear", "60"),
 );
 const { tree } = fc.letrec((tie) => ({
     tree: fc.oneof({ depthSize: "small", withCrossShrink: true }, leaf, tie("arr"), tie("obj")),
@@ -64,9 +69,9 @@ const stackPolicies = policies.filter((p): p is StackValidationPolicy => "valida
 describe("no policy ever throws", function () {
     this.timeout(120000);
 
-    it("has a resource or stack validation for all 15 policies", () => {
-        assert.strictEqual(policies.length, 15);
-        assert.strictEqual(new Set([...resourcePolicies, ...stackPolicies]).size, 15);
+    it("has a resource or stack validation for all 16 policies", () => {
+        assert.strictEqual(policies.length, 16);
+        assert.strictEqual(new Set([...resourcePolicies, ...stackPolicies]).size, 16);
     });
 
     it("resource validations, on arbitrary props of every relevant type (proxied like the SDK does)", async () => {
@@ -133,7 +138,8 @@ describe("no policy ever throws", function () {
         ] as ((p: unknown, c: typeof ctx) => unknown)[];
         fc.assert(fc.property(tree, (p) => { for (const f of fns) f(p, ctx); }), { numRuns: 500 });
         const stackFns = [rollback.checkCodeDeployServicesRollback, codedeploy.checkEcsAppDeploymentGroups, notifications.checkDeploymentFailureNotifications,
-            sns.checkEventBridgeTopicKms, advisory.checkTestListeners, taskDefinitions.checkServicesWithoutLoadBalancerHealthCheck];
+            sns.checkEventBridgeTopicKms, advisory.checkTestListeners, taskDefinitions.checkServicesWithoutLoadBalancerHealthCheck,
+            budget.checkRollbackDetectionBudget];
         fc.assert(fc.property(fc.array(fc.record({ type: fc.constantFrom(...ALL_TYPES), p: tree }), { maxLength: 10 }), (list) => {
             const sr = toStackResources(stackArgs(list.map((r, i) => asResource(r.type, `r${i}`, r.p))).resources);
             for (const f of stackFns) f(sr, { config: {}, index: new StackIndex(sr), isExempt: () => false });

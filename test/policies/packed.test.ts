@@ -209,7 +209,7 @@ describe("the packed policy pack (npm pack, installed with its declared dependen
         info = await getAnalyzerInfo(pack.client);
         assert.strictEqual(info.getName(), "ecs-deployment-safety");
         assert.strictEqual(info.getVersion(), sourcePkg.version);
-        assert.strictEqual(info.getPoliciesList().length, 15);
+        assert.strictEqual(info.getPoliciesList().length, 16);
         // the shipped config example works with the installed pack
         await configurePack(pack.client, info, { configFile: path.join(installed, "config", "prod.json"), project: "shop", tags: { env: "prod" } });
     });

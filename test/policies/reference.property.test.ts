@@ -8,10 +8,13 @@
  * SDK-shaped callback with the props in the SDK's unknown-checking proxy, type tokens of other kinds
  * included. The config is the policy's default one, and for the configurable rules sometimes another.
  *
- * Stack rules with a reference (those that join a service to its task definitions) get generated
- * stacks instead: a service and up to three task definitions, joined through property
- * dependencies, resource dependencies or literal references (ARN, family:revision, family), with
- * the same mix of values; the verdict about the service is compared, pure and through the SDK.
+ * Stack rules with a reference get generated stacks instead, and the verdict about the service is
+ * compared, pure and through the SDK: for the rule that joins a service to its task definitions, a
+ * service and up to three task definitions, joined through property dependencies, resource
+ * dependencies or literal references (ARN, family:revision, family); for rollback-detection-budget,
+ * a service with up to two target groups, three metric alarms, a task definition and a CodeDeploy
+ * deployment group, joined through property and resource dependencies, ARNs and names, half of the
+ * stacks fully known (as on `pulumi up`), under the default budget and three others.
  */
 import * as assert from "assert";
 import * as fc from "fast-check";
@@ -21,6 +24,7 @@ import type { Finding, ResourceContext } from "../../policies/lib/rule";
 import { UNKNOWN_SENTINELS as PACK_SENTINELS } from "../../policies/lib/safe";
 import { Kind, TOKENS } from "../../policies/lib/tokens";
 import * as advisory from "../../policies/rules/advisory";
+import * as budget from "../../policies/rules/budget";
 import * as codedeploy from "../../policies/rules/codedeploy";
 import * as rollback from "../../policies/rules/rollback";
 import * as sns from "../../policies/rules/sns";
@@ -30,6 +34,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import type { RegisteredResource } from "../../offline/types";
 import { StackIndex, StackResource } from "../../policies/lib/graph";
 import { TaskDefinitionIndex } from "../../policies/lib/taskDefinitions";
+import { assessService, DetectionIndex } from "../../policies/lib/detection";
 import { kindOf } from "../../policies/lib/tokens";
 import { single, urnOf } from "./fixtures";
 import { validateResource, validateStack } from "./helpers";
@@ -461,35 +466,247 @@ function registered(g: GeneratedStack): RegisteredResource[] {
     return [svc, ...g.taskDefinitions.map((p, i) => single(TD_TYPE, `td${i}`, p))];
 }
 
+interface StackRuleUnderTest {
+    policy: string;
+    checkStack(resources: readonly StackResource[], ctx: { config: Config; index: StackIndex; isExempt(r: StackResource): boolean }): Finding[];
+    /** A generated stack: its resources as the engine records them (the service under test is SVC_URN). */
+    stack: fc.Arbitrary<RegisteredResource[]>;
+    /** The verdict about the service; `config`: the policy's resolved configuration. */
+    reference(stack: RegisteredResource[], config: Config): reference.Verdict;
+    /** Settings other than the defaults, each tried in about one case in four or five. */
+    configs?: Config[];
+    /** How the service was joined to what the rule reads: every way must be reached in at least 1 % of the cases. */
+    join(resources: StackResource[]): string;
+    joins: string[];
+}
+
 /** The stack as the pure check function takes it (no SDK proxies). */
-function stackResources(g: GeneratedStack): StackResource[] {
-    return registered(g).map((r) => ({
+function stackResources(stack: RegisteredResource[]): StackResource[] {
+    return stack.map((r) => ({
         urn: r.urn, name: r.name, type: r.type, kind: kindOf(r.type), props: r.inputs,
         dependencies: r.dependencies, propertyDependencies: r.propertyDependencies,
     }));
 }
 
-function referenceStack(g: GeneratedStack): reference.ServiceInStack {
+const taskDefinitionStack: fc.Arbitrary<RegisteredResource[]> = generatedStack.map(registered);
+
+function referenceTaskDefinitionStack(stack: RegisteredResource[]): reference.ServiceInStack {
+    const svc = stack[0];
+    const tds = stack.filter((r) => r.type === TD_TYPE);
     return {
-        props: g.service,
-        taskDefinitionDependencies: g.propertyDependencies.map(tdUrn),
-        dependencies: g.dependencies.map(tdUrn),
-        taskDefinitions: g.taskDefinitions.map((props, i) => ({ urn: tdUrn(i), props })),
+        props: svc.inputs,
+        taskDefinitionDependencies: svc.propertyDependencies.taskDefinition ?? [],
+        dependencies: svc.dependencies,
+        taskDefinitions: tds.map((td) => ({ urn: td.urn, props: td.inputs })),
     };
 }
 
-interface StackRuleUnderTest {
-    policy: string;
-    checkStack(resources: readonly StackResource[], ctx: { config: Config; index: StackIndex; isExempt(r: StackResource): boolean }): Finding[];
-    stack: fc.Arbitrary<GeneratedStack>;
-    /** The verdict about the generated service. */
-    reference(g: GeneratedStack): reference.Verdict;
+// ---------------------------------------------------------------------------------------------
+// rollback-detection-budget: a service with target groups, rollback alarms, a task definition and a
+// CodeDeploy deployment group, joined through property dependencies, resource dependencies, ARNs
+// and names, with mostly meaningful values (so that whole stacks are often known), unknowns and junk.
+// ---------------------------------------------------------------------------------------------
+
+const TG_ARN = (name: string) => `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/${name}/0123456789abcdef`;
+const TG_TYPES = TOKENS.targetGroup;
+const ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const DG_TYPE = "aws:codedeploy/deploymentGroup:DeploymentGroup";
+
+/** Mostly meant, seldom unknown or junk: a stack has many such values and should often be fully known. */
+function mostly(...meant: fc.Arbitrary<unknown>[]): fc.Arbitrary<unknown> {
+    return fc.oneof({ arbitrary: fc.oneof(...meant), weight: 40 }, { arbitrary: unknownSentinel, weight: 1 }, { arbitrary: wrong, weight: 1 });
+}
+/** Present (and meant) most of the time; sometimes left out. */
+function usually(a: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
+    return fc.oneof({ arbitrary: a, weight: 5 }, { arbitrary: fc.constant(undefined), weight: 1 });
+}
+
+const tgRef = weighted(
+    [fc.constantFrom(TG_ARN("tg0"), TG_ARN("tg1")), 12],
+    [fc.constantFrom(TG_ARN("legacy"), "arn:aws:iam::123456789012:role/x", "", " "), 1],
+);
+const alarmNameRef = weighted([fc.constantFrom("a0", "a1", "a2"), 8], [fc.constantFrom("legacy-5xx", ""), 1]);
+const budgetService = fc.record({
+    name: weighted([fc.constant("svc"), 16], [unknownSentinel, 1], [fc.constant(undefined), 1]),
+    cluster: weighted([fc.constant("main"), 12], [fc.constantFrom("arn:aws:ecs:eu-west-1:123456789012:cluster/main", "other", undefined), 2], [unknownSentinel, 1]),
+    deploymentController: weighted(
+        [fc.constant(undefined), 12],
+        [object({ type: mostly(fc.constantFrom("ECS", "ecs")) }, ["type"]), 4],
+        [object({ type: mostly(fc.constantFrom("CODE_DEPLOY", " code_deploy ")) }, ["type"]), 4],
+        [fc.constantFrom<unknown>({ type: "EXTERNAL" }, { type: "MAGIC" }), 1],
+        [unknownSentinel, 1]),
+    deploymentConfiguration: usually(object({
+        strategy: mostly(fc.constantFrom("ROLLING", "BLUE_GREEN", "LINEAR", "CANARY", "rolling", " blue_green ")),
+        bakeTimeInMinutes: mostly(fc.constantFrom<unknown>("15", 5, "0")),
+    })),
+    deploymentCircuitBreaker: weighted([fc.constant({ enable: true, rollback: true }), 16], [object({ enable: mostly(boolish), rollback: mostly(boolish) }), 3],
+        [fc.constant(undefined), 1], [unknownSentinel, 1]),
+    alarms: weighted(
+        [object({
+            alarmNames: mostly(weighted([fc.array(mostly(alarmNameRef), { minLength: 1, maxLength: 3 }), 8], [fc.constant([]), 1], [alarmNameRef, 1])),
+            enable: mostly(weighted([fc.constant(true), 8], [boolish, 1])),
+            rollback: mostly(weighted([fc.constant(true), 8], [boolish, 1])),
+        }, ["alarmNames", "enable", "rollback"]), 16],
+        [fc.constant(undefined), 1], [unknownSentinel, 1]),
+    loadBalancers: weighted(
+        [fc.array(mostly(object({
+            targetGroupArn: mostly(tgRef),
+            containerName: fc.constant("app"),
+            advancedConfiguration: weighted([fc.constant(undefined), 4], [mostly(object({ alternateTargetGroupArn: mostly(tgRef) })), 2]),
+        }, ["targetGroupArn"])), { minLength: 1, maxLength: 2 }), 12],
+        [fc.constant([]), 6], [fc.constant(undefined), 1], [unknownSentinel, 1]),
+    desiredCount: mostly(fc.constantFrom<unknown>(1, 2, 3, 6, "2", 0, 10, 401)),
+    healthCheckGracePeriodSeconds: usually(mostly(fc.constantFrom<unknown>(0, 60, 300, "30", 1200))),
+    taskDefinition: weighted([fc.constantFrom(`${TD_ARN}/jobs:1`, "jobs", "jobs:1"), 8], [fc.constant("other:1"), 1], [unknownSentinel, 2], [fc.constant(undefined), 1]),
+}, { requiredKeys: ["name", "cluster", "deploymentController", "deploymentCircuitBreaker", "alarms", "loadBalancers", "desiredCount", "taskDefinition"] });
+
+const budgetTargetGroup = (i: number) => fc.record({
+    name: weighted([fc.constant(`tg${i}`), 16], [unknownSentinel, 1], [fc.constant(undefined), 1]),
+    arn: weighted([fc.constant(TG_ARN(`tg${i}`)), 12], [fc.constant(undefined), 6], [unknownSentinel, 1]),
+    protocol: fc.constant("HTTP"),
+    healthCheck: weighted(
+        [object({
+            path: fc.constant("/health"),
+            interval: mostly(fc.constantFrom<unknown>(5, 10, 15, 30, "30", 300)),
+            timeout: mostly(fc.constantFrom<unknown>(2, 5, 10)),
+            unhealthyThreshold: mostly(fc.constantFrom<unknown>(2, 3, 5, 10)),
+            healthyThreshold: mostly(fc.constantFrom<unknown>(2, 3, 5)),
+        }), 20],
+        [fc.constant(undefined), 2], [unknownSentinel, 1]),
+    deregistrationDelay: usually(mostly(fc.constantFrom<unknown>(0, 5, 30, 300, "60", 3600))),
+}, { requiredKeys: ["name", "arn", "healthCheck"] });
+
+const budgetAlarm = (i: number) => fc.record({
+    name: weighted([fc.constant(`a${i}`), 16], [unknownSentinel, 1], [fc.constant(undefined), 1]),
+    period: weighted([mostly(fc.constantFrom<unknown>(10, 60, 60, 300, "60", 0)), 12], [fc.constant(undefined), 2]),
+    evaluationPeriods: mostly(fc.constantFrom<unknown>(1, 2, 3, 5, "3")),
+    datapointsToAlarm: usually(mostly(fc.constantFrom<unknown>(1, 2, 3))),
+    metricQueries: weighted([fc.constant(undefined), 4], [fc.array(mostly(object({
+        id: fc.constant("m"),
+        metric: mostly(object({ metricName: fc.constant("RequestCount"), period: mostly(fc.constantFrom<unknown>(60, 120, 300)) })),
+        period: mostly(fc.constantFrom<unknown>(60, 300)),
+    })), { maxLength: 3 }), 2], [unknownSentinel, 1]),
+}, { requiredKeys: ["name", "period", "evaluationPeriods"] });
+
+const budgetContainers = fc.array(object({
+    name: fc.constant("app"),
+    essential: mostly(fc.constant(true), boolish),
+    healthCheck: weighted([object({
+        command: mostly(fc.constant(["CMD-SHELL", "test -f /tmp/healthy || exit 1"]), fc.constantFrom<unknown>(["NONE"], ["CMD", ""])),
+        interval: mostly(fc.constantFrom<unknown>(5, 15, 30, 60)),
+        timeout: mostly(fc.constantFrom<unknown>(2, 5)),
+        retries: mostly(fc.constantFrom<unknown>(1, 3, 10)),
+        startPeriod: mostly(fc.constantFrom<unknown>(0, 30, 60, 300)),
+    }, ["command"]), 12], [fc.constant(undefined), 1]),
+}, ["healthCheck"]), { minLength: 1, maxLength: 2 });
+const budgetTaskDefinition = fc.record({
+    family: mostly(weighted([fc.constant("jobs"), 6], [fc.constant("web"), 1])),
+    revision: fc.constant(1),
+    containerDefinitions: weighted([budgetContainers.map((l) => JSON.stringify(l) as unknown), 20], [unknownSentinel, 1], [fc.constantFrom<unknown>("{", ""), 1]),
+});
+
+const budgetDeploymentGroup = fc.record({
+    deploymentGroupName: fc.constant("dg"),
+    ecsService: weighted(
+        [object({
+            clusterName: mostly(weighted([fc.constant("main"), 6], [fc.constant("other"), 1])),
+            serviceName: mostly(weighted([fc.constant("svc"), 6], [fc.constantFrom("other", "arn:aws:ecs:eu-west-1:123456789012:service/main/svc"), 1])),
+        }, ["serviceName"]), 16],
+        [fc.constant(undefined), 1], [unknownSentinel, 1]),
+    alarmConfiguration: weighted(
+        [object({ enabled: mostly(weighted([fc.constant(true), 8], [boolish, 1])), alarms: mostly(fc.array(mostly(alarmNameRef), { maxLength: 3 })) }, ["enabled", "alarms"]), 16],
+        [fc.constant(undefined), 1], [unknownSentinel, 1]),
+    autoRollbackConfiguration: weighted(
+        [fc.constant({ enabled: true, events: ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"] }), 12],
+        [object({ enabled: mostly(boolish), events: mostly(fc.array(deploymentEvent, { maxLength: 2 })) }), 2],
+        [unknownSentinel, 1]),
+});
+
+/** Subsets of the first `n` indexes (as dependencies). */
+const someOf = (n: number) => fc.subarray(Array.from({ length: n }, (_, i) => i));
+
+/** The same value with every unknown sentinel (also inside a JSON document) replaced by junk: what `pulumi up` could see. */
+function withoutUnknowns(v: unknown): unknown {
+    if (typeof v === "string") return reference.UNKNOWN_SENTINELS.reduce((x, u) => x.split(u).join("x"), v);
+    if (Array.isArray(v)) return v.map(withoutUnknowns);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutUnknowns(x)]));
+    return v;
+}
+
+const budgetStackWithUnknowns: fc.Arbitrary<RegisteredResource[]> = fc.record({
+    service: budgetService,
+    targetGroups: weighted([fc.constant(2), 5], [fc.constant(1), 3], [fc.constant(0), 1]).chain((n) => fc.tuple(...Array.from({ length: n as number }, (_, i) => budgetTargetGroup(i)))),
+    tgTypes: fc.array(fc.constantFrom(...TG_TYPES), { minLength: 2, maxLength: 2 }),
+    alarms: weighted([fc.constant(3), 3], [fc.constant(2), 3], [fc.constant(1), 2], [fc.constant(0), 1]).chain((n) => fc.tuple(...Array.from({ length: n as number }, (_, i) => budgetAlarm(i)))),
+    taskDefinition: weighted([budgetTaskDefinition, 6], [fc.constant(undefined), 1]),
+    deploymentGroup: weighted([budgetDeploymentGroup, 6], [fc.constant(undefined), 1]),
+    lbDeps: someOf(2), alarmDeps: someOf(3), dgAlarmDeps: someOf(3),
+    tdDep: weighted([fc.constant("property"), 3], [fc.constant("resource"), 1], [fc.constant("none"), 2]),
+    dgDep: weighted([fc.constant("property"), 4], [fc.constant("resource"), 1], [fc.constant("none"), 2]),
+}).map((g) => {
+    const tgUrn = (i: number) => urnOf(g.tgTypes[i], `tg${i}`);
+    const alarmUrn = (i: number) => urnOf(ALARM_TYPE, `a${i}`);
+    const TD_URN = urnOf(TD_TYPE, "td");
+    const svc = single(SVC_TYPE, "svc", g.service as Props);
+    const pd: Record<string, string[]> = {};
+    const lbDeps = g.lbDeps.filter((i) => i < g.targetGroups.length).map(tgUrn);
+    if (lbDeps.length > 0) pd.loadBalancers = lbDeps;
+    const alarmDeps = g.alarmDeps.filter((i) => i < g.alarms.length).map(alarmUrn);
+    if (alarmDeps.length > 0) pd.alarms = alarmDeps;
+    const deps = [...lbDeps, ...alarmDeps];
+    if (g.taskDefinition && g.tdDep === "property") pd.taskDefinition = [TD_URN];
+    if (g.taskDefinition && g.tdDep !== "none") deps.push(TD_URN);
+    svc.propertyDependencies = pd;
+    svc.dependencies = deps;
+    const out: RegisteredResource[] = [svc];
+    g.targetGroups.forEach((p, i) => out.push(single(g.tgTypes[i], `tg${i}`, p as Props)));
+    g.alarms.forEach((p, i) => out.push(single(ALARM_TYPE, `a${i}`, p as Props)));
+    if (g.taskDefinition) out.push(single(TD_TYPE, "td", g.taskDefinition as Props));
+    if (g.deploymentGroup) {
+        const dg = single(DG_TYPE, "dg", g.deploymentGroup as Props);
+        const dgAlarmDeps = g.dgAlarmDeps.filter((i) => i < g.alarms.length).map(alarmUrn);
+        dg.propertyDependencies = { ...(g.dgDep === "property" ? { ecsService: [SVC_URN] } : {}), ...(dgAlarmDeps.length > 0 ? { alarmConfiguration: dgAlarmDeps } : {}) };
+        dg.dependencies = [...(g.dgDep !== "none" ? [SVC_URN] : []), ...dgAlarmDeps];
+        out.push(dg);
+    }
+    return out;
+});
+/** Half of the stacks fully known (as on `pulumi up`), so that exact verdicts are compared often. */
+const budgetStack: fc.Arbitrary<RegisteredResource[]> = fc.tuple(budgetStackWithUnknowns, fc.boolean()).map(([stack, known]) => (known
+    ? stack.map((r) => ({ ...r, inputs: withoutUnknowns(r.inputs) as Props, outputs: withoutUnknowns(r.outputs) as Props }))
+    : stack));
+
+function referenceNodes(stack: RegisteredResource[]): reference.StackNode[] {
+    return stack.map((r) => ({ urn: r.urn, type: r.type, props: r.inputs, dependencies: r.dependencies, propertyDependencies: r.propertyDependencies }));
+}
+
+/** How the budget rule's generated service was joined: its mode and what judges its tasks' health. */
+function budgetJoin(resources: StackResource[]): string {
+    const index = new StackIndex(resources);
+    const r = assessService(resources[0], new DetectionIndex(index), 900);
+    if (r.kind !== "assessed") return r.kind;
+    const health = r.assessment.health.map((h) => h.kind);
+    const kind = health.includes("targetGroup") ? "targetGroup" : health.includes("container") ? "container" : health[0];
+    return `${r.assessment.mode === "worker" ? "rolling" : r.assessment.mode}/${kind}`;
 }
 
 const stackRules: StackRuleUnderTest[] = [
     {
         policy: taskDefinitions.NO_LB_HEALTH_CHECK_POLICY, checkStack: taskDefinitions.checkServicesWithoutLoadBalancerHealthCheck,
-        stack: generatedStack, reference: (g) => reference.serviceWithoutLoadBalancerHealthCheck(referenceStack(g)),
+        stack: taskDefinitionStack, reference: (stack) => reference.serviceWithoutLoadBalancerHealthCheck(referenceTaskDefinitionStack(stack)),
+        join: (resources) => {
+            const join = new TaskDefinitionIndex(new StackIndex(resources)).of(resources[0]);
+            return join.kind !== "inStack" ? join.kind : join.guessed ? "guessed" : resources[0].propertyDependencies.taskDefinition ? "byDependency" : "byFamily";
+        },
+        joins: ["byDependency", "byFamily", "guessed", "unknown", "outside", "none"],
+    },
+    {
+        policy: budget.BUDGET_POLICY, checkStack: budget.checkRollbackDetectionBudget,
+        stack: budgetStack, reference: (stack, c) => reference.rollbackDetectionBudget(referenceNodes(stack), SVC_URN, c.budgetSeconds as number),
+        configs: [{ budgetSeconds: 300 }, { budgetSeconds: 1200 }, { budgetSeconds: 3600 }],
+        join: budgetJoin,
+        joins: ["rolling/targetGroup", "rolling/container", "rolling/noHealthCheck", "rolling/unseen", "rolling/unknown", "bluegreen/targetGroup",
+            "codedeploy/targetGroup", "codedeploy/unseen", "modeUnknown", "notConcerned"],
     },
 ];
 
@@ -502,10 +719,10 @@ function stackPolicyNamed(name: string): StackValidationPolicy {
 let checkedStacks = 0;
 
 describe("stack rules agree with plain reference checks (property-based)", function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     after(() => console.log(`      policies: ${checkedStacks} generated stacks checked`));
 
-    it("covers the stack rules that have a reference (the pack's stack-only policies on ECS task definitions)", () => {
+    it("covers the stack rules that have a reference (the pack's stack-only policies on ECS task definitions and detection times)", () => {
         const stackOnly = policies.filter((p) => !("validateResource" in p && p.validateResource) && "validateStack" in p).map((p) => p.name);
         for (const r of stackRules) assert.ok(stackOnly.includes(r.policy), r.policy);
     });
@@ -513,45 +730,48 @@ describe("stack rules agree with plain reference checks (property-based)", funct
     for (const rule of stackRules) {
         it(`${rule.policy}: never throws, never rejects on an unknown, equals the reference on known stacks (pure and through the SDK)`, async () => {
             const policy = stackPolicyNamed(rule.policy);
-            const config = defaultConfig(policy);
+            const defaults = defaultConfig(policy);
+            const config = weighted([fc.constant(defaults), 3], ...(rule.configs ?? []).map((c): [fc.Arbitrary<Config>, number] =>
+                [fc.constant({ ...defaults, ...c }), 1])) as fc.Arbitrary<Config>;
             const seen = { pass: 0, fail: 0, unknown: 0, knownPass: 0, knownFail: 0 };
-            /** How the service was joined to a task definition: every way is reached. */
-            const joins: Record<string, number> = { byDependency: 0, byFamily: 0, guessed: 0, unknown: 0, outside: 0, none: 0 };
+            /** How the service was joined: every way is reached. */
+            const joins: Record<string, number> = Object.fromEntries(rule.joins.map((j) => [j, 0]));
+            const known = (stack: RegisteredResource[]) => !reference.containsUnknown(stack.map((r) => r.inputs));
 
-            fc.assert(fc.property(rule.stack, (g) => {
+            fc.assert(fc.property(rule.stack, config, (stack, config) => {
                 checkedStacks++;
-                const expected = rule.reference(g);
-                const known = !reference.containsUnknown([g.service, g.taskDefinitions]);
+                const expected = rule.reference(stack, config);
+                const isKnown = known(stack);
                 seen[expected]++;
-                if (known && expected === "pass") seen.knownPass++;
-                if (known && expected === "fail") seen.knownFail++;
-                const resources = stackResources(g);
-                const join = new TaskDefinitionIndex(new StackIndex(resources)).of(resources[0]);
-                joins[join.kind !== "inStack" ? join.kind : join.guessed ? "guessed" : g.propertyDependencies.length > 0 ? "byDependency" : "byFamily"]++;
+                if (isKnown && expected === "pass") seen.knownPass++;
+                if (isKnown && expected === "fail") seen.knownFail++;
+                const resources = stackResources(stack);
+                const how = rule.join(resources);
+                joins[how] = (joins[how] ?? 0) + 1;
                 const findings = rule.checkStack(resources, { config, index: new StackIndex(resources), isExempt: () => false });
-                const why = () => describeCase("stack", g, expected, findings);
+                const why = () => describeCase("stack", stack.map((r) => [r.name, r.inputs, r.propertyDependencies]), expected, findings);
                 assert.ok(findings.every((f) => !f.internal && (f.urn === undefined || f.urn === SVC_URN)), why());
                 const violated = findings.some(isViolation);
                 if (expected !== "fail") assert.ok(!violated, why());
-                else if (known) assert.ok(violated, why());
+                else if (isKnown) assert.ok(violated, why());
                 else assert.ok(findings.length > 0, why());
             }), { numRuns: PURE_RUNS });
 
-            await fc.assert(fc.asyncProperty(rule.stack, async (g) => {
+            await fc.assert(fc.asyncProperty(rule.stack, config, async (stack, config) => {
                 checkedStacks++;
-                const expected = rule.reference(g);
-                const rep = await validateStack(policy, registered(g), { config });
-                const why = () => describeCase("stack", g, expected, rep);
+                const expected = rule.reference(stack, config);
+                const rep = await validateStack(policy, stack, { config });
+                const why = () => describeCase("stack", stack.map((r) => [r.name, r.inputs]), expected, rep);
                 assert.ok([...rep.violations, ...rep.notes].every((m) => !/internal error/.test(m.message)), why());
                 if (expected !== "fail") assert.strictEqual(rep.violations.length, 0, why());
-                else if (!reference.containsUnknown([g.service, g.taskDefinitions])) assert.deepStrictEqual(rep.violations.map((v) => v.urn), [SVC_URN], why());
+                else if (known(stack)) assert.deepStrictEqual(rep.violations.map((v) => v.urn), [SVC_URN], why());
             }), { numRuns: SDK_RUNS });
 
             for (const [verdict, n] of Object.entries(seen)) {
                 const least = verdict.startsWith("known") ? 0.02 : 0.03;
                 assert.ok(n >= PURE_RUNS * least, `${rule.policy}: only ${n} of ${PURE_RUNS} generated stacks were ${verdict} (${JSON.stringify(seen)})`);
             }
-            for (const [how, n] of Object.entries(joins)) assert.ok(n >= PURE_RUNS * 0.01, `${rule.policy}: only ${n} of ${PURE_RUNS} generated stacks joined ${how} (${JSON.stringify(joins)})`);
+            for (const how of rule.joins) assert.ok(joins[how] >= PURE_RUNS * 0.01, `${rule.policy}: only ${joins[how]} of ${PURE_RUNS} generated stacks joined ${how} (${JSON.stringify(joins)})`);
             if (process.env.SHOW_SEEN) console.log(rule.policy, seen, joins);
         });
     }

@@ -542,28 +542,40 @@ export function serviceWithoutLoadBalancerHealthCheck(s: ServiceInStack): Verdic
         const vs = tds.map((td) => containerHealthChecked(td.props));
         return vs.every((v) => v === true) ? true : vs.every((v) => v === false) ? false : UNKNOWN;
     };
+    const join = taskDefinitionsOf(s);
     let ok: Tri;
-    const fromProperty = s.taskDefinitions.filter((td) => s.taskDefinitionDependencies.includes(td.urn));
-    const ref = field(s.props, "taskDefinition");
-    if (fromProperty.length > 0) {
-        ok = agreeing(fromProperty);
-    } else if (ref === UNKNOWN) {
-        const deps = s.taskDefinitions.filter((td) => s.dependencies.includes(td.urn));
-        ok = deps.length === 1 && containerHealthChecked(deps[0].props) === true ? true : UNKNOWN;
-    } else if (typeof ref !== "string" || ref.trim() === "") {
-        ok = false;
-    } else {
-        const parsed = taskDefinitionRef(ref);
-        if (parsed === undefined) {
-            ok = false;
-        } else {
-            const family = (td: TaskDefinitionNode) => field(td.props, "family");
-            const exact = s.taskDefinitions.filter((td) => family(td) === parsed.family && compatibleWith(td, parsed));
-            const maybe = s.taskDefinitions.filter((td) => family(td) === UNKNOWN && compatibleWith(td, parsed));
-            ok = exact.length > 0 ? agreeing(exact) : maybe.length > 0 ? UNKNOWN : false;
-        }
+    switch (join.kind) {
+        case "inStack": ok = join.guessed ? (containerHealthChecked(join.taskDefinitions[0].props) === true ? true : UNKNOWN) : agreeing(join.taskDefinitions); break;
+        case "unknown": ok = UNKNOWN; break;
+        case "outside": case "none": ok = false; break;
     }
     return verdict(when(withoutLoadBalancer, ok));
+}
+
+/**
+ * Which task definitions of the stack a service runs: those its `taskDefinition` property depends
+ * on; else, for a known reference, those of its family that nothing known contradicts (none, while
+ * one whose family is unknown might be it: unknown; none at all: outside the stack); an unknown
+ * reference is a guess when the service depends on exactly one task definition, else unknown; no
+ * reference (or one that names no task definition) is none / outside.
+ */
+function taskDefinitionsOf(s: ServiceInStack):
+    | { kind: "inStack"; taskDefinitions: TaskDefinitionNode[]; guessed: boolean }
+    | { kind: "unknown" | "outside" | "none" } {
+    const fromProperty = s.taskDefinitions.filter((td) => s.taskDefinitionDependencies.includes(td.urn));
+    if (fromProperty.length > 0) return { kind: "inStack", taskDefinitions: fromProperty, guessed: false };
+    const ref = field(s.props, "taskDefinition");
+    if (ref === UNKNOWN) {
+        const deps = s.taskDefinitions.filter((td) => s.dependencies.includes(td.urn));
+        return deps.length === 1 ? { kind: "inStack", taskDefinitions: deps, guessed: true } : { kind: "unknown" };
+    }
+    if (typeof ref !== "string" || ref.trim() === "") return { kind: "none" };
+    const parsed = taskDefinitionRef(ref);
+    if (parsed === undefined) return { kind: "outside" };
+    const family = (td: TaskDefinitionNode) => field(td.props, "family");
+    const exact = s.taskDefinitions.filter((td) => family(td) === parsed.family && compatibleWith(td, parsed));
+    if (exact.length > 0) return { kind: "inStack", taskDefinitions: exact, guessed: false };
+    return s.taskDefinitions.some((td) => family(td) === UNKNOWN && compatibleWith(td, parsed)) ? { kind: "unknown" } : { kind: "outside" };
 }
 
 /** Secret-looking: upper-cased, letters and digits only, it contains one of these. */
@@ -586,4 +598,344 @@ export function noPlaintextSecrets(props: unknown, allowedNames: readonly string
         return and(secretName, literal);
     };
     return verdict(not(some(cs, (c) => some(list(field(c, "environment")), leaks))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollback detection budget
+// ---------------------------------------------------------------------------------------------
+
+/** A resource of a generated stack, as the engine records it. */
+export interface StackNode {
+    urn: string;
+    type: string;
+    props: unknown;
+    dependencies: readonly string[];
+    propertyDependencies: Readonly<Record<string, readonly string[]>>;
+}
+
+const TARGET_GROUP_TYPES = ["aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup",
+    "aws:elasticloadbalancingv2/targetGroup:TargetGroup", "aws:applicationloadbalancing/targetGroup:TargetGroup"];
+
+/**
+ * What each detection time (or case of one) is against the budget: known within it, known over it
+ * (or never), unknown during preview, or depending on a resource the stack does not declare.
+ */
+type Class = "fits" | "exceeds" | "unknown" | "unseen";
+const WORST_FIRST: readonly Class[] = ["exceeds", "unseen", "unknown", "fits"];
+/** The slowest of several cases decides. */
+function slowest(cs: readonly Class[]): Class {
+    return WORST_FIRST.find((c) => cs.includes(c)) ?? "fits";
+}
+/** The fastest alarm decides; no alarm at all never detects. */
+function fastest(cs: readonly Class[]): Class {
+    return (["fits", "unknown", "unseen"] as const).find((c) => cs.includes(c)) ?? "exceeds";
+}
+/** A case found by guessing can pass, not fail. */
+function guess(c: Class): Class {
+    return c === "fits" ? "fits" : "unknown";
+}
+
+function nameOf(v: unknown): v is string {
+    return typeof v === "string" && v.trim() !== "";
+}
+
+/** Positive numbers only: zero, negative or not a number is not set. */
+function positive(v: unknown): number | Unknown | undefined {
+    const n = num(v);
+    return n === UNKNOWN ? UNKNOWN : n !== undefined && n > 0 ? n : undefined;
+}
+
+/** A number setting, or its default when not set. */
+function setting(v: unknown, fallback: number): number | Unknown {
+    const n = num(v);
+    return n === UNKNOWN ? UNKNOWN : n ?? fallback;
+}
+
+type TargetGroupCheck = { interval: number; timeout: number; unhealthy: number; deregistration: number };
+type ContainerCheck = { interval: number; timeout: number; retries: number; startPeriod: number };
+/** What judges a new task: a target group, a container's health check, nothing ("none"), or a case not known / not in the stack. */
+type Health =
+    | { kind: "tg"; check: TargetGroupCheck }
+    | { kind: "container"; check: ContainerCheck; guessed: boolean }
+    | { kind: "none"; guessed: boolean }
+    | { kind: "unknown" }
+    | { kind: "unseen" };
+type AlarmWindow = { period: number; datapoints: number };
+type Candidate = { kind: "alarm"; window: AlarmWindow; guessed: boolean } | { kind: "unknown" } | { kind: "unseen" };
+type Source = { kind: "source"; rollsBack: Tri; candidates: Candidate[] } | { kind: "unknown" } | { kind: "unseen" };
+
+/**
+ * A target group's health check as the provider creates it: no healthCheck block (not an object)
+ * gets AWS's API defaults (interval 30 s, timeout 5 s, unhealthy threshold 2); a block that leaves
+ * a field out gets the provider's (interval 30 s, threshold 3) and AWS's 5 s timeout; the
+ * deregistration delay defaults to 300 s.
+ */
+function targetGroupHealth(tg: StackNode): Health {
+    const hc = field(tg.props, "healthCheck");
+    const deregistration = setting(field(tg.props, "deregistrationDelay"), 300);
+    if (hc === UNKNOWN || deregistration === UNKNOWN) return { kind: "unknown" };
+    if (!isObject(hc)) return { kind: "tg", check: { interval: 30, timeout: 5, unhealthy: 2, deregistration } };
+    const interval = setting(field(hc, "interval"), 30);
+    const timeout = setting(field(hc, "timeout"), 5);
+    const unhealthy = setting(field(hc, "unhealthyThreshold"), 3);
+    if (interval === UNKNOWN || timeout === UNKNOWN || unhealthy === UNKNOWN) return { kind: "unknown" };
+    return { kind: "tg", check: { interval, timeout, unhealthy, deregistration } };
+}
+
+/** Target groups a known ARN names: by ARN (else id), else by the name inside the ARN (when their ARN does not say otherwise). */
+function targetGroupsNamed(ref: string, tgs: readonly StackNode[]): Health[] {
+    const byArn = tgs.filter((tg) => field(tg.props, "arn") === ref);
+    let found = byArn.length > 0 ? byArn : tgs.filter((tg) => field(tg.props, "id") === ref);
+    if (found.length === 0) {
+        const name = /:targetgroup\/([^/]+)\//.exec(ref)?.[1];
+        if (name !== undefined) {
+            found = tgs.filter((tg) => {
+                const arn = field(tg.props, "arn");
+                return field(tg.props, "name") === name && (typeof arn !== "string" || arn === ref);
+            });
+        }
+    }
+    if (found.length > 0) return found.map(targetGroupHealth);
+    // A target group whose ARN, id and name are all unknown (or not set) might be it.
+    const anonymous = tgs.some((tg) => !nameOf(field(tg.props, "arn")) && !nameOf(field(tg.props, "id")) && !nameOf(field(tg.props, "name")));
+    return [anonymous ? { kind: "unknown" } : { kind: "unseen" }];
+}
+
+/** The essential containers with a health check command of a task definition, and their settings (ECS's defaults 30 / 5 / 3 / 0). */
+function containerHealth(td: TaskDefinitionNode, guessed: boolean): Health[] {
+    const cs = containers(td.props);
+    if (cs === UNKNOWN || cs === "invalid") return [{ kind: "unknown" }];
+    const out: Health[] = [];
+    let unknown = false;
+    for (const c of cs) {
+        const checked = and(essential(c), healthCheckCommand(c));
+        if (checked === UNKNOWN) unknown = true;
+        if (checked !== true) continue;
+        const hc = field(c, "healthCheck");
+        const check = {
+            interval: setting(field(hc, "interval"), 30), timeout: setting(field(hc, "timeout"), 5),
+            retries: setting(field(hc, "retries"), 3), startPeriod: setting(field(hc, "startPeriod"), 0),
+        };
+        if (Object.values(check).includes(UNKNOWN)) unknown = true;
+        else out.push({ kind: "container", check: check as ContainerCheck, guessed });
+    }
+    if (unknown) out.push({ kind: "unknown" });
+    return out.length > 0 ? out : [{ kind: "none", guessed }];
+}
+
+/**
+ * What judges the service's new tasks: with load balancer entries, every target group they name
+ * (`targetGroupArn`, and a non-blank `advancedConfiguration.alternateTargetGroupArn`); an unknown
+ * reference stands for the target groups `loadBalancers` depends on (unknown when none); an entry
+ * naming no target group is outside what the stack shows. Without entries, the containers of its
+ * task definition(s).
+ */
+function healthOf(svc: StackNode, stack: readonly StackNode[]): Health[] {
+    const lbs = loadBalancerEntries(svc.props);
+    if (lbs === UNKNOWN) return [{ kind: "unknown" }];
+    const tgs = stack.filter((r) => TARGET_GROUP_TYPES.includes(r.type));
+    if (lbs.length > 0) {
+        const deps = tgs.filter((tg) => (svc.propertyDependencies.loadBalancers ?? []).includes(tg.urn));
+        const out: Health[] = [];
+        for (const lb of lbs) {
+            const adv = field(lb, "advancedConfiguration");
+            const alternate = adv === UNKNOWN ? UNKNOWN : field(adv, "alternateTargetGroupArn");
+            const refs = [lb === UNKNOWN ? UNKNOWN : field(lb, "targetGroupArn"), ...(alternate === UNKNOWN || nameOf(alternate) ? [alternate] : [])];
+            for (const ref of refs) {
+                if (ref === UNKNOWN) out.push(...(deps.length > 0 ? deps.map(targetGroupHealth) : [{ kind: "unknown" } as Health]));
+                else if (nameOf(ref)) out.push(...targetGroupsNamed(ref.trim(), tgs));
+                else out.push({ kind: "unseen" });
+            }
+        }
+        return out;
+    }
+    const tds = stack.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition");
+    const join = taskDefinitionsOf({
+        props: svc.props, taskDefinitionDependencies: svc.propertyDependencies.taskDefinition ?? [], dependencies: svc.dependencies, taskDefinitions: tds,
+    });
+    if (join.kind === "inStack") return join.taskDefinitions.flatMap((td) => containerHealth(td, join.guessed));
+    return [join.kind === "unknown" ? { kind: "unknown" } : { kind: "unseen" }];
+}
+
+/** An alarm's window: its period (without one, the longest period of its metric queries) and datapoints to alarm (default: evaluation periods). */
+function alarmWindow(alarm: StackNode): AlarmWindow | Unknown | undefined {
+    const own = positive(field(alarm.props, "period"));
+    let unknown = own === UNKNOWN;
+    let period = own === UNKNOWN ? undefined : own;
+    if (own === undefined) {
+        const queries = list(field(alarm.props, "metricQueries"));
+        if (queries === UNKNOWN) unknown = true;
+        else {
+            for (const q of queries) {
+                const periods: (number | Unknown | undefined)[] = [positive(field(field(q, "metric"), "period")), positive(field(q, "period"))];
+                for (const p of periods) {
+                    if (p === UNKNOWN) unknown = true;
+                    else if (p !== undefined) period = Math.max(period ?? 0, p);
+                }
+            }
+        }
+    }
+    const evaluation = positive(field(alarm.props, "evaluationPeriods"));
+    const datapoints = positive(field(alarm.props, "datapointsToAlarm"));
+    if (unknown || evaluation === UNKNOWN || datapoints === UNKNOWN) return UNKNOWN;
+    if (period === undefined || evaluation === undefined) return undefined; // AWS would not create it
+    return { period, datapoints: datapoints ?? evaluation };
+}
+
+/**
+ * The alarms a list of names names (exactly, by `name`): a name no alarm of the stack has is
+ * outside the stack, unless some alarm's name is unknown (then unknown). Unknown names (or an
+ * unknown list) stand for the alarms the property depends on, as a guess (unknown when none).
+ */
+function candidatesOf(names: unknown, deps: readonly StackNode[], alarms: readonly StackNode[]): Candidate[] {
+    const out: Candidate[] = [];
+    const added = new Set<string>();
+    const add = (a: StackNode, guessed: boolean) => {
+        if (added.has(a.urn)) return;
+        added.add(a.urn);
+        const w = alarmWindow(a);
+        if (w === UNKNOWN) out.push({ kind: "unknown" });
+        else if (w !== undefined) out.push({ kind: "alarm", window: w, guessed });
+    };
+    const guessFromDeps = () => (deps.length > 0 ? deps.forEach((a) => add(a, true)) : out.push({ kind: "unknown" }));
+    const ns = list(names);
+    if (ns === UNKNOWN) {
+        guessFromDeps();
+        return out;
+    }
+    for (const n of ns) {
+        if (n === UNKNOWN || !nameOf(n)) continue;
+        const found = alarms.filter((a) => field(a.props, "name") === n);
+        if (found.length > 0) found.forEach((a) => add(a, false));
+        else out.push(alarms.some((a) => !nameOf(field(a.props, "name"))) ? { kind: "unknown" } : { kind: "unseen" });
+    }
+    if (ns.includes(UNKNOWN)) guessFromDeps();
+    return out;
+}
+
+/** Does the deployment group deploy the service: `ecsService` depends on it, names it (and its cluster), or, with an unknown name, the group depends on it. */
+function deploys(dg: StackNode, svc: StackNode): Tri | "no ECS" {
+    const ecs = field(dg.props, "ecsService");
+    if (ecs === undefined || ecs === null) return "no ECS";
+    if ((dg.propertyDependencies.ecsService ?? []).includes(svc.urn)) return true;
+    const serviceName = ecs === UNKNOWN ? UNKNOWN : field(ecs, "serviceName");
+    if (serviceName === UNKNOWN) return dg.dependencies.includes(svc.urn) ? true : UNKNOWN;
+    if (typeof serviceName !== "string") return false;
+    const lastSegment = (x: string) => x.slice(x.lastIndexOf("/") + 1);
+    const own = field(svc.props, "name");
+    if (typeof own !== "string" || own === "" || lastSegment(serviceName) !== own) return false;
+    const clusterName = field(ecs, "clusterName");
+    const cluster = field(svc.props, "cluster");
+    if (typeof clusterName !== "string" || cluster === UNKNOWN) return true;
+    // A cluster is named by its name or its ARN (`arn:…:cluster/<name>`); none is the `default` cluster.
+    const clusterOf = (x: string) => (x.startsWith("arn:") ? lastSegment(x) : x);
+    const ownCluster = typeof cluster === "string" && cluster !== "" ? clusterOf(cluster) : "default";
+    return clusterOf(clusterName) === ownCluster;
+}
+
+/** Where the rollback alarms are: the service's `alarms` (enable and rollback), or each deployment group that deploys it (enabled alarms, rollback on DEPLOYMENT_STOP_ON_ALARM). */
+function sourcesOf(svc: StackNode, codeDeploy: boolean, stack: readonly StackNode[]): Source[] {
+    const alarms = stack.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
+    const dependedOn = (r: StackNode, key: string) => alarms.filter((a) => (r.propertyDependencies[key] ?? []).includes(a.urn));
+    if (!codeDeploy) {
+        const a = field(svc.props, "alarms");
+        if (a === UNKNOWN) return [{ kind: "unknown" }];
+        if (!isObject(a)) return [{ kind: "source", rollsBack: false, candidates: [] }];
+        return [{ kind: "source", rollsBack: and(isTrue(field(a, "enable")), isTrue(field(a, "rollback"))),
+            candidates: candidatesOf(field(a, "alarmNames"), dependedOn(svc, "alarms"), alarms) }];
+    }
+    const groups = stack.filter((r) => r.type === "aws:codedeploy/deploymentGroup:DeploymentGroup");
+    const mine = groups.filter((dg) => deploys(dg, svc) === true);
+    if (mine.length === 0) return [groups.some((dg) => deploys(dg, svc) === UNKNOWN) ? { kind: "unknown" } : { kind: "unseen" }];
+    return mine.map((dg): Source => {
+        const ac = field(dg.props, "alarmConfiguration");
+        if (ac === UNKNOWN) return { kind: "unknown" };
+        if (!isObject(ac)) return { kind: "source", rollsBack: false, candidates: [] };
+        const arc = field(dg.props, "autoRollbackConfiguration");
+        let stop: Tri;
+        if (arc === UNKNOWN) stop = UNKNOWN;
+        else if (!isObject(arc)) stop = false;
+        else {
+            stop = and(isTrue(field(arc, "enabled")),
+                some(list(field(arc, "events")), (e) => (e === UNKNOWN ? UNKNOWN : enumValue(e) === "DEPLOYMENT_STOP_ON_ALARM")));
+        }
+        return { kind: "source", rollsBack: and(isTrue(field(ac, "enabled")), stop), candidates: candidatesOf(field(ac, "alarms"), dependedOn(dg, "alarmConfiguration"), alarms) };
+    });
+}
+
+/**
+ * rollback-detection-budget: for the ECS service `svc` of the stack, the three detection times of
+ * the timing model (policies/lib/timing.ts, restated here), each the slowest of its cases, must be
+ * known and within `budgetSeconds`. A detection over the budget (or never: no circuit breaker, no
+ * health check, no rollback alarm) fails, and so does one that depends on a resource the stack does
+ * not declare; unknown is unknown; EXTERNAL (and unrecognised) controllers are not concerned.
+ *
+ * - Never starts: CODE_DEPLOY 3600 s (CodeDeploy's limit); ECS: ceil(threshold / tasks) waves of
+ *   60 s, threshold = ceil(tasks / 2) within 3..200, tasks = max(1, desiredCount (default 0)).
+ * - Fails its health checks: CODE_DEPLOY 3600 s; ECS: waves × (max(grace, 60 + (unhealthy − 1) ×
+ *   interval + timeout) + deregistration delay) per target group, or waves × (max(grace, 60 +
+ *   start period + retries × interval + timeout) + 30) per container health check; no health check:
+ *   never.
+ * - Trips an alarm: (60 + interval + timeout, or 60 + min(start period, interval) + timeout, or 60)
+ *   (+ 10 s traffic switch for native blue/green) + period × (datapoints + 1) + 60, the fastest alarm
+ *   of each source, the slowest source and health case.
+ */
+export function rollbackDetectionBudget(stack: readonly StackNode[], svcUrn: string, budgetSeconds: number): Verdict {
+    const svc = stack.find((r) => r.urn === svcUrn)!;
+    const c = controller(svc.props);
+    if (c === UNKNOWN) return "unknown";
+    if (c !== "ECS" && c !== "CODE_DEPLOY") return "pass";
+    const codeDeploy = c === "CODE_DEPLOY";
+    const s = strategy(svc.props);
+    if (!codeDeploy && s === UNKNOWN) return "unknown";
+    const blueGreen = !codeDeploy && ["BLUE_GREEN", "LINEAR", "CANARY"].includes(s as string);
+    const within = (seconds: number): Class => (seconds <= budgetSeconds ? "fits" : "exceeds");
+
+    const tasks = setting(field(svc.props, "desiredCount"), 0);
+    const grace = setting(field(svc.props, "healthCheckGracePeriodSeconds"), 0);
+    const cb = field(svc.props, "deploymentCircuitBreaker");
+    const breaker: Tri = cb === UNKNOWN ? UNKNOWN : isObject(cb) ? and(isTrue(field(cb, "enable")), isTrue(field(cb, "rollback"))) : false;
+    const n = tasks === UNKNOWN ? 1 : Math.max(1, tasks);
+    const waves = Math.ceil(Math.min(200, Math.max(3, Math.ceil(n / 2))) / n);
+    const health = healthOf(svc, stack);
+    const guessed = (h: Health) => (h.kind === "container" || h.kind === "none") && h.guessed;
+
+    let neverStarts: Class;
+    let failsChecks: Class;
+    if (codeDeploy) {
+        neverStarts = failsChecks = within(3600);
+    } else if (breaker === false) {
+        neverStarts = failsChecks = "exceeds";
+    } else {
+        neverStarts = breaker === UNKNOWN || tasks === UNKNOWN ? "unknown" : within(waves * 60);
+        failsChecks = breaker === UNKNOWN || tasks === UNKNOWN || grace === UNKNOWN ? "unknown" : slowest(health.map((h): Class => {
+            if (h.kind === "unknown" || h.kind === "unseen") return h.kind;
+            if (h.kind === "none") return h.guessed ? guess("exceeds") : "exceeds";
+            const perWave = h.kind === "tg"
+                ? Math.max(grace as number, 60 + (h.check.unhealthy - 1) * h.check.interval + h.check.timeout) + h.check.deregistration
+                : Math.max(grace as number, 60 + h.check.startPeriod + h.check.retries * h.check.interval + h.check.timeout) + 30;
+            const cls = within(waves * perWave);
+            return guessed(h) ? guess(cls) : cls;
+        }));
+    }
+
+    const tripsAlarm = slowest(sourcesOf(svc, codeDeploy, stack).flatMap((src): Class[] => {
+        if (src.kind !== "source") return [src.kind];
+        if (src.rollsBack === false || (src.rollsBack === true && src.candidates.length === 0)) return ["exceeds"];
+        if (src.rollsBack === UNKNOWN) return ["unknown"];
+        return health.map((h): Class => {
+            if (h.kind === "unknown" || h.kind === "unseen") return h.kind;
+            const healthy = h.kind === "tg" ? 60 + h.check.interval + h.check.timeout
+                : h.kind === "container" ? 60 + Math.min(h.check.startPeriod, h.check.interval) + h.check.timeout : 60;
+            const cls = fastest(src.candidates.map((a): Class => {
+                if (a.kind !== "alarm") return a.kind;
+                const t = within(healthy + (blueGreen ? 10 : 0) + a.window.period * (a.window.datapoints + 1) + 60);
+                return a.guessed ? guess(t) : t;
+            }));
+            return guessed(h) ? guess(cls) : cls;
+        });
+    }));
+
+    const overall = slowest([neverStarts, failsChecks, tripsAlarm]);
+    return overall === "fits" ? "pass" : overall === "unknown" ? "unknown" : "fail";
 }

@@ -10,15 +10,15 @@ const CONFIG_DIR = path.join(__dirname, "..", "..", "policies", "config");
 const badStack = () => mutate(without(compliantStack().build(false), "api-dg"), "web", (i) => { delete i.deploymentCircuitBreaker; });
 
 describe("offline/policyRunner", () => {
-    it("lists the 15 policies with descriptions and effective levels", async () => {
+    it("lists the 16 policies with descriptions and effective levels", async () => {
         const res = await runPolicyPack([]);
         assert.strictEqual(res.packName, "ecs-deployment-safety");
-        assert.strictEqual(res.policies.length, 15);
+        assert.strictEqual(res.policies.length, 16);
         const level = (n: string) => res.policies.find((p) => p.name === n)?.enforcementLevel;
         for (const n of ["ecs-service-requires-rollback", "codedeploy-requires-alarms", "target-group-health-check-path", "circuit-breaker-requires-ecs-controller",
             "deployment-failures-notify", "sns-topic-policy-not-public", "sns-eventbridge-topic-kms", "ecs-service-without-load-balancer-health-check"]) assert.strictEqual(level(n), "mandatory", n);
         for (const n of ["ecs-health-check-grace-period", "ecs-rolling-alarm-rollback", "ecs-blue-green-bake-time", "target-group-dedicated-health-path",
-            "codedeploy-termination-wait", "test-listener-not-public", "ecs-task-definition-no-plaintext-secrets"]) assert.strictEqual(level(n), "advisory", n);
+            "codedeploy-termination-wait", "test-listener-not-public", "ecs-task-definition-no-plaintext-secrets", "rollback-detection-budget"]) assert.strictEqual(level(n), "advisory", n);
         assert.ok(res.policies.every((p) => p.description.length > 40));
         assert.deepStrictEqual(res.policies.find((p) => p.name === "ecs-service-requires-rollback")?.kinds, ["resource", "stack"]);
         assert.strictEqual(res.policies.find((p) => p.name === "codedeploy-termination-wait")?.config.minimumTerminationWaitMinutes, 5);

@@ -1,5 +1,9 @@
 import { strict as assert } from "assert";
-import { alarmDetection, circuitBreakerThreshold, formatSeconds, rolloutTiming, withAwsDefaults, type TimingInputs } from "../../policies/lib/timing";
+import { trafficShiftMinutes } from "../../components/codedeploy";
+import {
+    alarmDetection, circuitBreakerThreshold, deploymentConfigShiftMinutes, formatSeconds, PROVIDER_DEFAULTS, rolloutTiming, trafficRoutingShiftMinutes, withAwsDefaults,
+    type TimingInputs,
+} from "../../policies/lib/timing";
 
 /** dev's web service: rolling, 1 task, the project's health-check defaults, 2 of 3 one-minute periods. */
 const rolling: TimingInputs = {
@@ -87,5 +91,22 @@ describe("rollback timing model (hand-computed)", () => {
         assert.match(t.notes.join(), /retried for hours/);
         assert.equal(formatSeconds(t.neverStarts), "never");
         assert.deepEqual([45, 60, 95, 3600].map(formatSeconds), ["45s", "1m", "1m35s", "60m"]);
+    });
+
+    it("CodeDeploy shift minutes: the pack's copy of the parser agrees with the program's for every predefined ECS config", () => {
+        const predefined = ["CodeDeployDefault.ECSAllAtOnce", "CodeDeployDefault.ECSLinear10PercentEvery1Minutes", "CodeDeployDefault.ECSLinear10PercentEvery3Minutes",
+            "CodeDeployDefault.ECSCanary10Percent5Minutes", "CodeDeployDefault.ECSCanary10Percent15Minutes"];
+        assert.deepEqual(predefined.map(deploymentConfigShiftMinutes), [0, 9, 27, 5, 15]);
+        for (const name of predefined) assert.equal(deploymentConfigShiftMinutes(name), trafficShiftMinutes(name as never), name);
+        assert.equal(deploymentConfigShiftMinutes("CodeDeployDefault.OneAtATime"), undefined, "an EC2 config");
+        assert.equal(deploymentConfigShiftMinutes("my-team-canary"), undefined, "a custom config: read its trafficRoutingConfig");
+        assert.equal(trafficRoutingShiftMinutes("TimeBasedLinear", 25, 2), trafficShiftMinutes({ type: "linear", percent: 25, intervalMinutes: 2 } as never));
+        assert.equal(trafficRoutingShiftMinutes("TimeBasedCanary", 10, 7), 7);
+        assert.equal(trafficRoutingShiftMinutes("AllAtOnce", 0, 0), 0);
+    });
+
+    it("the provider's target-group defaults differ from AWS's API defaults in the thresholds (3 and 3, not 5 and 2)", () => {
+        assert.deepEqual(PROVIDER_DEFAULTS.healthCheck, { intervalSeconds: 30, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 3 });
+        assert.equal(PROVIDER_DEFAULTS.deregistrationDelaySeconds, 300);
     });
 });
