@@ -32,10 +32,15 @@ export function percentile(values: readonly number[], p: number): number {
 // ------------------------------------------------------------------------------------------------
 // Synthetic stacks
 
-const MODES = ["rolling", "codedeploy", "bluegreen"] as const;
+/**
+ * The kinds of service in turn: web services in every deployment mode, and queue workers (no load
+ * balancer), two in five, so that 100 services stay within the load balancers' quotas (at most 49
+ * services sharing one, one load balancer per codedeploy service: config/schema.ts).
+ */
+const KINDS = ["rolling", "codedeploy", "bluegreen", "worker", "worker"] as const;
 
 /**
- * A stack of `services` services, the deployment modes in turn, as a user would write it in
+ * A stack of `services` services, the kinds above in turn, as a user would write it in
  * `Pulumi.<stack>.yaml`: existing-VPC-free, HTTPS-free, with KMS and an alert address.
  */
 export function syntheticStackConfig(services: number): Record<string, unknown> {
@@ -46,13 +51,15 @@ export function syntheticStackConfig(services: number): Record<string, unknown> 
         "ecs-deploy:testListenerCidrs": ["203.0.113.0/24"],
         "ecs-deploy:services": Array.from({ length: services }, (_, i) => {
             const name = `svc-${String(i + 1).padStart(3, "0")}`;
-            const mode = MODES[i % MODES.length];
+            const kind = KINDS[i % KINDS.length];
+            const image = `registry.example.com/${name}:1.0.0`;
+            if (kind === "worker") return { name, kind, image, containerHealthCheck: { command: ["CMD-SHELL", "test -f /tmp/healthy || exit 1"] } };
             return {
                 name,
-                image: `registry.example.com/${name}:1.0.0`,
+                image,
                 routing: { pathPatterns: [`/${name}/*`] },
                 healthCheck: { path: `/${name}/health` },
-                deployment: { mode },
+                deployment: { mode: kind },
             };
         }),
     };
@@ -78,14 +85,22 @@ function rssReporter(): string {
     return reporter;
 }
 
-/** Runs `node <args>` once, measuring the wall time from spawn to exit and the child's peak memory. */
-export function timeNode(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessRun> {
+/**
+ * Runs `node <args>` once, measuring the wall time from spawn to exit and the child's peak memory.
+ * `env` overrides this process's environment; an `undefined` value removes the variable.
+ */
+export function timeNode(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<ProcessRun> {
     const rssFile = path.join(path.dirname(rssReporter()), `rss-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    const env: NodeJS.ProcessEnv = { ...process.env, BENCH_RSS_FILE: rssFile };
+    for (const [k, v] of Object.entries(opts.env ?? {})) {
+        if (v === undefined) delete env[k];
+        else env[k] = v;
+    }
     return new Promise((resolve, reject) => {
         const started = performance.now();
         const child = spawn(process.execPath, ["--require", rssReporter(), ...args], {
             cwd: opts.cwd ?? PROJECT_DIR,
-            env: { ...process.env, ...opts.env, BENCH_RSS_FILE: rssFile },
+            env,
             stdio: ["ignore", "ignore", "pipe"],
         });
         let stderr = "";

@@ -1,5 +1,6 @@
 // npm run bench -- [--runs N] [--slow-runs N] [--skip-tests] [--json] [--out FILE]: prints what the
-// plan, the policy checks and the test run cost on this machine (medians), as a table and as JSON.
+// program costs `pulumi preview` / `pulumi up` through the real runtime, and what the plan, the policy
+// checks and the test run cost on this machine (medians), as a table and as JSON.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -10,6 +11,7 @@ import {
     type GrpcFigure, type InProcessFigure, type ProcessFigure,
 } from "../offline/bench";
 import { PROJECT_DIR } from "../offline/paths";
+import { measureRuntime, type RuntimeResults } from "../offline/runtimeBench";
 
 const SIZES = [1, 10, 50, 100];
 
@@ -29,6 +31,10 @@ async function main(): Promise<void> {
     // Measure what a user has after `npm ci`: the compiled tools and pack (scripts/build.mjs).
     log("building (npm run build)\n");
     execFileSync(process.execPath, [path.join(PROJECT_DIR, "scripts", "build.mjs")], { stdio: "inherit" });
+
+    // First, while the build is fresh: main.js refuses to run a build older than the sources.
+    log("measuring: the program through the real runtime (cmd/run against a stand-in engine)\n");
+    const runtime: RuntimeResults = await measureRuntime({ stacks: ["dev", "prod"], runs, slowRuns, candidateStack: "prod" });
 
     log("measuring: floor and plans\n");
     const floor = await medianOfRuns(runs, () => timeNode(FLOOR_ARGS));
@@ -61,9 +67,15 @@ async function main(): Promise<void> {
 
     const by = (n: number) => inProcess.find((f) => f.services === n)!;
     const grpcBy = (n: number) => grpc.find((f) => f.services === n)!;
+    const ratio = (ms: number) => ms / runtime.floor.ms;
     const results = {
         machine: { cpus: os.cpus().length, node: process.version, date: new Date().toISOString() },
         runs,
+        runtime: {
+            ...runtime,
+            stacks: Object.fromEntries(Object.entries(runtime.stacks).map(([k, v]) => [k, { ...v, ratioToFloor: ratio(v.ms) }])),
+            candidates: runtime.candidates.map((c) => ({ ...c, figure: { ...c.figure, ratioToFloor: ratio(c.figure.ms) } })),
+        },
         floor,
         plans: Object.fromEntries(Object.entries(plans).map(([k, v]) => [k, { ...v, ratioToFloor: v.ms / floor.ms }])),
         inProcess,
@@ -86,6 +98,12 @@ async function main(): Promise<void> {
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const ms = (v: number) => `${v.toFixed(v < 10 ? 2 : 0)} ms`;
     const rows: string[][] = [["measure", "median", "peak memory", "notes"]];
+    const rt = runtime.floor;
+    rows.push(["runtime floor: one-resource program through cmd/run", s(rt.ms), `${rt.peakMb.toFixed(0)} MB`, "compiled, registers 1 resource"]);
+    for (const [stack, f] of Object.entries(runtime.stacks))
+        rows.push([`program phase of pulumi up, ${stack} (${runtime.mechanism})`, s(f.ms), `${f.peakMb.toFixed(0)} MB`, `${ratio(f.ms).toFixed(2)}x runtime floor, ${f.registrations} registrations`]);
+    for (const c of runtime.candidates)
+        rows.push([`  ${c.stack}, ${c.name}`, s(c.figure.ms), `${c.figure.peakMb.toFixed(0)} MB`, `${ratio(c.figure.ms).toFixed(2)}x runtime floor, median of ${c.figure.runs}`]);
     rows.push(["floor: node loading @pulumi/pulumi + @pulumi/aws", s(floor.ms), `${floor.peakMb.toFixed(0)} MB`, ""]);
     for (const [name, f] of Object.entries(plans))
         rows.push([`npm run plan -- ${name}`, s(f.ms), `${f.peakMb.toFixed(0)} MB`, `${(f.ms / floor.ms).toFixed(2)}x floor`]);
@@ -106,7 +124,9 @@ async function main(): Promise<void> {
         log(r.map((c, j) => c.padEnd(widths[j])).join("  ").trimEnd() + "\n");
         if (i === 0) log(widths.map((w) => "-".repeat(w)).join("  ") + "\n");
     }
-    log(`\nJSON: ${path.relative(PROJECT_DIR, values.out!)}\n`);
+    const ratios = Object.entries(runtime.stacks).map(([stack, f]) => `${stack} ${ratio(f.ms).toFixed(2)}x`);
+    log(`\nprogram phase of pulumi preview / up through the real runtime: ${ratios.join(", ")} the one-resource floor (target: at most 2x)\n`);
+    log(`JSON: ${path.relative(PROJECT_DIR, values.out!)}\n`);
 }
 
 main().then(

@@ -1,27 +1,20 @@
 // Runs one of scripts/*.ts: `node scripts/launch.mjs plan prod --json`. The compiled copy in bin/
-// when it is newer than every source (npm ci builds it), otherwise the TypeScript through tsx, so
-// an edit is never run stale.
+// while it was built from the sources as they are now (npm ci builds it; scripts/buildStamp.cjs
+// compares their contents with what the build read), otherwise the TypeScript through tsx, so an
+// edit is never run stale.
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import stamp from "./buildStamp.cjs";
 
-export const BUILD_STAMP = path.join("bin", ".build-stamp");
-const SOURCES = ["index.ts", "config", "components", "offline", "scripts", "deploy", "policies/index.ts", "policies/pack.ts", "policies/lib", "policies/rules", "tsconfig.json", "tsconfig.build.json"];
+export const BUILD_STAMP = stamp.BUILD_STAMP;
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
-function newest(p) {
-    if (!fs.existsSync(p)) return 0;
-    const stat = fs.statSync(p);
-    if (!stat.isDirectory()) return /\.(ts|json)$/.test(p) ? stat.mtimeMs : 0;
-    return Math.max(0, ...fs.readdirSync(p).map((f) => newest(path.join(p, f))));
-}
-
-/** True when bin/ was built after the last change to any source under `dir`. */
+/** True when bin/ was built from the sources under `dir` as they are now. */
 export function buildIsCurrent(dir = root) {
-    const stamp = path.join(dir, BUILD_STAMP);
-    return fs.existsSync(stamp) && Math.max(...SOURCES.map((s) => newest(path.join(dir, s)))) <= fs.statSync(stamp).mtimeMs;
+    return stamp.buildIsCurrent(dir);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
