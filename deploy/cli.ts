@@ -3,10 +3,10 @@
  * scripts/deploy.ts only adds the process glue (signals, exit code); everything here is
  * testable with injected streams, clients and outputs.
  */
-import { parseArgs } from "node:util";
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { parseCommandArgs } from "./commandArgs";
 import { createConsoleReporter, systemClock, type Clock, type OutputStream, type Reporter } from "./console";
 import { DeployError, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE, UsageError } from "./errors";
 import { loadStackOutputs, resolveRegion, selectCodeDeployService, type OutputsSource, type StackOutputs } from "./outputs";
@@ -69,27 +69,12 @@ export type ParsedCommand = { help: true } | { help: false; options: CliOptions 
 
 /** Parses argv (without node and script). Throws UsageError on anything that cannot work. */
 export function parseDeployArgs(argv: string[]): ParsedCommand {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            allowPositionals: true,
-            strict: true,
-            options: {
-                "outputs-file": { type: "string" },
-                region: { type: "string" },
-                "poll-seconds": { type: "string" },
-                "timeout-minutes": { type: "string" },
-                "wait-for-active": { type: "boolean" },
-                description: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
-    const { values, positionals } = parsed;
-    if (values.help) return { help: true };
+    const parsed = parseCommandArgs(argv, {
+        "wait-for-active": { type: "boolean" },
+        description: { type: "string" },
+    });
+    if (!parsed) return { help: true };
+    const { values, positionals, common } = parsed;
     if (positionals.length !== 3) {
         throw new UsageError(`Expected <stack> <service> <image>, got ${positionals.length} argument(s).`);
     }
@@ -103,12 +88,10 @@ export function parseDeployArgs(argv: string[]): ParsedCommand {
             stack,
             service,
             image,
-            outputsFile: values["outputs-file"],
-            region: values.region,
-            pollSeconds: positiveNumber("--poll-seconds", values["poll-seconds"], DEFAULT_POLL_SECONDS),
-            timeoutMinutes: optionalPositiveNumber("--timeout-minutes", values["timeout-minutes"]),
-            waitForActive: values["wait-for-active"] ?? false,
-            description: values.description,
+            ...common,
+            pollSeconds: common.pollSeconds ?? DEFAULT_POLL_SECONDS,
+            waitForActive: (values["wait-for-active"] as boolean | undefined) ?? false,
+            description: values.description as string | undefined,
         },
     };
 }
@@ -167,17 +150,4 @@ async function deployWith(options: CliOptions, io: CliIo, reporter: Reporter): P
 
 function realClients(region: string): { ecs: ECSClient; codeDeploy: CodeDeployClient; autoScaling?: ApplicationAutoScalingClient } {
     return { ecs: new ECSClient({ region }), codeDeploy: new CodeDeployClient({ region }), autoScaling: new ApplicationAutoScalingClient({ region }) };
-}
-
-function positiveNumber(flag: string, text: string | undefined, fallback: number): number {
-    return optionalPositiveNumber(flag, text) ?? fallback;
-}
-
-function optionalPositiveNumber(flag: string, text: string | undefined): number | undefined {
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
-        throw new UsageError(`${flag} must be a positive number, got ${JSON.stringify(text)}.`);
-    }
-    return value;
 }

@@ -3,7 +3,6 @@
  * clients. scripts/drill.ts only adds the process glue (signals, exit code); everything here is
  * testable with injected streams, clients and outputs.
  */
-import { parseArgs } from "node:util";
 import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
@@ -11,6 +10,7 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { CliIo } from "../cli";
+import { numberFlag, parseCommandArgs } from "../commandArgs";
 import { createConsoleReporter, systemClock, type OutputStream, type Reporter } from "../console";
 import { DeployError, EXIT_SUCCESS, EXIT_USAGE, UsageError } from "../errors";
 import { loadStackOutputs, resolveRegion, type OutputsSource, type StackOutputs } from "../outputs";
@@ -91,34 +91,20 @@ export interface DrillCliOptions {
 export type ParsedDrillCommand = { help: true } | { help: false; options: DrillCliOptions };
 
 export function parseDrillArgs(argv: string[]): ParsedDrillCommand {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            allowPositionals: true,
-            strict: true,
-            options: {
-                kind: { type: "string" },
-                json: { type: "boolean" },
-                "outputs-file": { type: "string" },
-                region: { type: "string" },
-                "poll-seconds": { type: "string" },
-                "timeout-minutes": { type: "string" },
-                "notification-minutes": { type: "string" },
-                "tolerance-percent": { type: "string" },
-                "tolerance-minutes": { type: "string" },
-                [PRODUCTION_FLAG.slice(2)]: { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
-    const { values, positionals } = parsed;
-    if (values.help) return { help: true };
+    const parsed = parseCommandArgs(argv, {
+        kind: { type: "string" },
+        json: { type: "boolean" },
+        "notification-minutes": { type: "string" },
+        "tolerance-percent": { type: "string" },
+        "tolerance-minutes": { type: "string" },
+        [PRODUCTION_FLAG.slice(2)]: { type: "boolean" },
+    });
+    if (!parsed) return { help: true };
+    const { values, positionals, common } = parsed;
     if (positionals.length !== 2) throw new UsageError(`Expected <stack> <service>, got ${positionals.length} argument(s).`);
     const [stack, service] = positionals;
     const kind = parseDrillKind((values.kind as string | undefined) ?? "start");
+    const flag = (name: string, positive: boolean) => numberFlag(`--${name}`, values[name] as string | undefined, { positive });
     return {
         help: false,
         options: {
@@ -126,13 +112,11 @@ export function parseDrillArgs(argv: string[]): ParsedDrillCommand {
             service,
             kind,
             json: (values.json as boolean | undefined) ?? false,
-            outputsFile: values["outputs-file"] as string | undefined,
-            region: values.region as string | undefined,
-            pollSeconds: number("--poll-seconds", values["poll-seconds"] as string | undefined, { positive: true }) ?? DRILL_DEFAULT_POLL_SECONDS,
-            timeoutMinutes: number("--timeout-minutes", values["timeout-minutes"] as string | undefined, { positive: true }),
-            notificationMinutes: number("--notification-minutes", values["notification-minutes"] as string | undefined, { positive: true }) ?? DEFAULT_NOTIFICATION_MINUTES,
-            tolerancePercent: number("--tolerance-percent", values["tolerance-percent"] as string | undefined, { positive: false }) ?? DEFAULT_TOLERANCE.percent,
-            toleranceMinutes: number("--tolerance-minutes", values["tolerance-minutes"] as string | undefined, { positive: false }) ?? DEFAULT_TOLERANCE.minutes,
+            ...common,
+            pollSeconds: common.pollSeconds ?? DRILL_DEFAULT_POLL_SECONDS,
+            notificationMinutes: flag("notification-minutes", true) ?? DEFAULT_NOTIFICATION_MINUTES,
+            tolerancePercent: flag("tolerance-percent", false) ?? DEFAULT_TOLERANCE.percent,
+            toleranceMinutes: flag("tolerance-minutes", false) ?? DEFAULT_TOLERANCE.minutes,
             production: (values[PRODUCTION_FLAG.slice(2)] as boolean | undefined) ?? false,
         },
     };
@@ -230,15 +214,6 @@ function realClients(region: string): DrillClients {
         cloudWatch: new CloudWatchClient({ region }),
         autoScaling: new ApplicationAutoScalingClient({ region }),
     };
-}
-
-function number(flag: string, text: string | undefined, opts: { positive: boolean }): number | undefined {
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (opts.positive && value === 0)) {
-        throw new UsageError(`${flag} must be a ${opts.positive ? "positive" : "non-negative"} number, got ${JSON.stringify(text)}.`);
-    }
-    return value;
 }
 
 export { DRILL_KINDS };

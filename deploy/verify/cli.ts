@@ -3,10 +3,10 @@
  * scripts/verify.ts only adds the process glue (signals, exit code); everything here is testable
  * with injected streams, clients and outputs (the same CliIo as the deploy command).
  */
-import { parseArgs } from "node:util";
 import { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import type { CliIo } from "../cli";
+import { parseCommandArgs } from "../commandArgs";
 import { createConsoleReporter, systemClock, type Reporter } from "../console";
 import { ALARM_BAKE_MINUTES, TASK_START_AND_HEALTH_MINUTES } from "../ecsDeployment";
 import { DeployError, EXIT_SUCCESS, EXIT_USAGE, UsageError } from "../errors";
@@ -71,37 +71,14 @@ export type ParsedVerifyCommand = { help: true } | { help: false; options: Verif
 
 /** Parses argv (without node and script). Throws UsageError on anything that cannot work. */
 export function parseVerifyArgs(argv: string[]): ParsedVerifyCommand {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv,
-            allowPositionals: true,
-            strict: true,
-            options: {
-                "outputs-file": { type: "string" },
-                region: { type: "string" },
-                "poll-seconds": { type: "string" },
-                "timeout-minutes": { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
-    } catch (e) {
-        throw new UsageError((e as Error).message);
-    }
-    const { values, positionals } = parsed;
-    if (values.help) return { help: true };
+    const parsed = parseCommandArgs(argv, {});
+    if (!parsed) return { help: true };
+    const { positionals, common } = parsed;
     if (positionals.length === 0) throw new UsageError("Expected <stack> [service...], got no argument.");
     const [stack, ...services] = positionals;
     return {
         help: false,
-        options: {
-            stack,
-            services,
-            outputsFile: values["outputs-file"],
-            region: values.region,
-            pollSeconds: optionalPositiveNumber("--poll-seconds", values["poll-seconds"]) ?? VERIFY_DEFAULT_POLL_SECONDS,
-            timeoutMinutes: optionalPositiveNumber("--timeout-minutes", values["timeout-minutes"]),
-        },
+        options: { stack, services, ...common, pollSeconds: common.pollSeconds ?? VERIFY_DEFAULT_POLL_SECONDS },
     };
 }
 
@@ -159,13 +136,4 @@ async function readOutputs(options: VerifyCliOptions, io: CliIo): Promise<StackO
 
 function realClients(region: string): { ecs: ECSClient; codeDeploy: CodeDeployClient } {
     return { ecs: new ECSClient({ region }), codeDeploy: new CodeDeployClient({ region }) };
-}
-
-function optionalPositiveNumber(flag: string, text: string | undefined): number | undefined {
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (text.trim() === "" || !Number.isFinite(value) || value <= 0) {
-        throw new UsageError(`${flag} must be a positive number, got ${JSON.stringify(text)}.`);
-    }
-    return value;
 }
