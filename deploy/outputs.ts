@@ -104,6 +104,23 @@ export async function loadStackOutputs(source: OutputsSource, io: OutputsIo = {}
     return parseStackOutputs(raw, where);
 }
 
+/**
+ * The outputs for a command that only watches (verify, drill), loaded with `load` (tests pass
+ * their own): a stack that cannot be read (unknown stack, the Pulumi CLI failing or missing, a
+ * file that is not the outputs) means the command was asked something it cannot check. That is
+ * a usage error (exit 2), which a pipeline must not mistake for a rollback or a failed drill (exit 1).
+ */
+export async function loadOutputsAsUsage(
+    source: OutputsSource,
+    load: (source: OutputsSource) => Promise<StackOutputs> = (s) => loadStackOutputs(s),
+): Promise<StackOutputs> {
+    try {
+        return await load(source);
+    } catch (e) {
+        if (e instanceof DeployError) throw new UsageError(e.message);
+        throw e;
+    }
+}
 export function parseStackOutputs(raw: unknown, where = "the stack"): StackOutputs {
     if (!isRecord(raw)) {
         throw new DeployError(`The outputs of ${where} are not a JSON object.`);

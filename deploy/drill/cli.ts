@@ -13,7 +13,7 @@ import type { CliIo } from "../cli";
 import { numberFlag, parseCommandArgs } from "../commandArgs";
 import { createConsoleReporter, systemClock, type OutputStream, type Reporter } from "../console";
 import { DeployError, EXIT_SUCCESS, EXIT_USAGE, UsageError } from "../errors";
-import { loadStackOutputs, resolveRegion, type OutputsSource, type StackOutputs } from "../outputs";
+import { loadOutputsAsUsage, resolveRegion } from "../outputs";
 import { isProductionStack, type ProductionVerdict } from "./production";
 import { drillJson } from "./report";
 import { DEFAULT_NOTIFICATION_MINUTES, WATCH_MARGIN_MINUTES, printDrillReport, runDrill, type DrillClients } from "./run";
@@ -163,7 +163,7 @@ async function drillWith(options: DrillCliOptions, io: DrillCliIo, reporter: Rep
         );
     }
     if (verdict.production) reporter.error(`Warning: stack ${options.stack} is production (${verdict.reason}); drilling it as asked.`);
-    const outputs = await readOutputs(options, io);
+    const outputs = await loadOutputsAsUsage({ stack: options.stack, outputsFile: options.outputsFile }, io.loadOutputs);
     const where = options.outputsFile ? `outputs file ${options.outputsFile}` : `stack ${options.stack}`;
     // Bad input is refused before any AWS client is built.
     selectDrillTarget(outputs, options.service, where);
@@ -191,17 +191,6 @@ async function drillWith(options: DrillCliOptions, io: DrillCliIo, reporter: Rep
         return report.exitCode;
     } finally {
         for (const client of Object.values(clients)) client?.destroy();
-    }
-}
-
-/** The outputs, or a usage error (exit 2): a stack that cannot be read is bad input, not a failed drill. */
-async function readOutputs(options: DrillCliOptions, io: DrillCliIo): Promise<StackOutputs> {
-    const loadOutputs = io.loadOutputs ?? ((source: OutputsSource) => loadStackOutputs(source));
-    try {
-        return await loadOutputs({ stack: options.stack, outputsFile: options.outputsFile });
-    } catch (e) {
-        if (e instanceof DeployError) throw new UsageError(e.message);
-        throw e;
     }
 }
 

@@ -10,7 +10,7 @@ import { parseCommandArgs } from "../commandArgs";
 import { createConsoleReporter, systemClock, type Reporter } from "../console";
 import { ALARM_BAKE_MINUTES, TASK_START_AND_HEALTH_MINUTES } from "../ecsDeployment";
 import { DeployError, EXIT_SUCCESS, EXIT_USAGE, UsageError } from "../errors";
-import { loadStackOutputs, resolveRegion, type OutputsSource, type StackOutputs } from "../outputs";
+import { loadOutputsAsUsage, resolveRegion } from "../outputs";
 import { DEFAULT_TIMEOUT_MINUTES, DEPLOYMENT_MARGIN_MINUTES } from "../timeout";
 import { runVerify } from "./run";
 import { selectVerifyTargets } from "./targets";
@@ -101,7 +101,7 @@ export async function runVerifyCli(io: CliIo): Promise<number> {
 }
 
 async function verifyWith(options: VerifyCliOptions, io: CliIo, reporter: Reporter): Promise<number> {
-    const outputs = await readOutputs(options, io);
+    const outputs = await loadOutputsAsUsage({ stack: options.stack, outputsFile: options.outputsFile }, io.loadOutputs);
     const region = resolveRegion(options.region, outputs, io.env);
     // Refusals (unknown service, missing fields) come before any AWS client is built.
     const where = options.outputsFile ? `outputs file ${options.outputsFile}` : `stack ${options.stack}`;
@@ -116,21 +116,6 @@ async function verifyWith(options: VerifyCliOptions, io: CliIo, reporter: Report
     } finally {
         ecs.destroy();
         codeDeploy.destroy();
-    }
-}
-
-/**
- * The outputs, or a usage error (exit 2): a stack that cannot be read (unknown stack, the Pulumi
- * CLI failing or missing, a file that is not the outputs) means the command was asked something
- * it cannot check, which a pipeline must not mistake for a rollback (exit 1).
- */
-async function readOutputs(options: VerifyCliOptions, io: CliIo): Promise<StackOutputs> {
-    const loadOutputs = io.loadOutputs ?? ((source: OutputsSource) => loadStackOutputs(source));
-    try {
-        return await loadOutputs({ stack: options.stack, outputsFile: options.outputsFile });
-    } catch (e) {
-        if (e instanceof DeployError) throw new UsageError(e.message);
-        throw e;
     }
 }
 
