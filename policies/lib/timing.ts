@@ -233,7 +233,9 @@ export function withAwsDefaults(t: TimingInputs): TimingInputs {
 /** `1m35s`, `12m`, `45s`. */
 export function formatSeconds(s: number | undefined): string {
     if (s === undefined) return "never";
-    const m = Math.floor(s / 60);
-    const r = Math.round(s % 60);
+    // Rounded before splitting: the drill passes measured, fractional seconds (119.7 is 2m, not 1m60s).
+    const whole = Math.round(s);
+    const m = Math.floor(whole / 60);
+    const r = whole % 60;
     return m === 0 ? `${r}s` : r === 0 ? `${m}m` : `${m}m${String(r).padStart(2, "0")}s`;
 }

@@ -91,6 +91,7 @@ describe("rollback timing model (hand-computed)", () => {
         assert.match(t.notes.join(), /retried for hours/);
         assert.equal(formatSeconds(t.neverStarts), "never");
         assert.deepEqual([45, 60, 95, 3600].map(formatSeconds), ["45s", "1m", "1m35s", "60m"]);
+        assert.deepEqual([119.7, 59.5, 0.4].map(formatSeconds), ["2m", "1m", "0s"]);
     });
 
     it("CodeDeploy shift minutes: the pack's copy of the parser agrees with the program's for every predefined ECS config", () => {
