@@ -31,7 +31,7 @@ import {
     type ServiceEvent,
 } from "@aws-sdk/client-ecs";
 import type { Clock, Reporter } from "./console";
-import { DeployError } from "./errors";
+import { DeployError, errorText } from "./errors";
 import type { TimeoutDecision } from "./timeout";
 
 // ---------------------------------------------------------------------------------------------
@@ -542,8 +542,7 @@ class EcsPoller {
             return found;
         } catch (e) {
             if (this.signal?.aborted) throw e;
-            const err = e as Error;
-            this.disable(`${err.name && err.name !== "Error" ? `${err.name}: ` : ""}${err.message}`);
+            this.disable(errorText(e));
             return undefined;
         }
     }

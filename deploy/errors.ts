@@ -27,3 +27,12 @@ export class UsageError extends DeployError {
         this.name = "UsageError";
     }
 }
+
+/**
+ * An error as one line for the user: an AWS error keeps its name ("AccessDeniedException: ..."),
+ * which says what kind of failure it was; our own errors are already worded for the user.
+ */
+export function errorText(e: unknown): string {
+    if (!(e instanceof Error)) return String(e);
+    return `${e.name && e.name !== "Error" && !(e instanceof DeployError) ? `${e.name}: ` : ""}${e.message}`;
+}

@@ -17,7 +17,7 @@ import {
 } from "./active";
 import { renderAppSpec } from "./appspec";
 import type { Clock, Reporter } from "./console";
-import { DeployError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_SUCCESS, UsageError } from "./errors";
+import { DeployError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_SUCCESS, UsageError, errorText } from "./errors";
 import { followDeployment, type FollowOptions, type FollowOutcome, type FollowResult } from "./follow";
 import { selectCodeDeployService, type CodeDeployServiceOutput, type StackOutputs } from "./outputs";
 import { resumeCommand, resumeScaling, suspendScaling } from "./scalingPause";
@@ -485,8 +485,7 @@ async function awsStep<T>(step: string, call: () => Promise<T>): Promise<T> {
         return await call();
     } catch (e) {
         if (e instanceof DeployError) throw e;
-        const err = e as Error;
-        throw new DeployError(`Could not ${step}: ${err.name && err.name !== "Error" ? `${err.name}: ` : ""}${err.message}`);
+        throw new DeployError(`Could not ${step}: ${errorText(e)}`);
     }
 }
 

@@ -8,6 +8,7 @@
  * revision is deregistered, and the notification queue goes last (it costs nothing meanwhile).
  */
 import type { Reporter } from "../console";
+import { errorText } from "../errors";
 
 export interface CleanupStep {
     name: string;
@@ -50,8 +51,7 @@ export class DrillCleanup {
                 outcome.done.push({ name: step.name, result });
                 reporter.info(`  ${step.name}: ${result}`);
             } catch (e) {
-                const err = e as Error;
-                const error = `${err.name && err.name !== "Error" ? `${err.name}: ` : ""}${err.message}`;
+                const error = errorText(e);
                 const manual = manualOf(step);
                 outcome.failed.push({ name: step.name, error, manual });
                 reporter.error(`  ${step.name} FAILED (${error}). Do it by hand: ${manual}`);

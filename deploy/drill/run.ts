@@ -46,7 +46,7 @@ import {
     type EcsFollowResult,
     type EcsSnapshot,
 } from "../ecsDeployment";
-import { DeployError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_SUCCESS, UsageError } from "../errors";
+import { DeployError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_SUCCESS, UsageError, errorText } from "../errors";
 import { followDeployment } from "../follow";
 import type { StackOutputs } from "../outputs";
 import { consoleUrl, describeProgress, isTerminal, type DeploymentSnapshot } from "../progress";
@@ -1049,9 +1049,4 @@ function topicName(arn: string): string {
 function quote(text: string): string {
     const one = text.replace(/\s+/g, " ").trim();
     return JSON.stringify(one.length > 160 ? `${one.slice(0, 157)}...` : one);
-}
-
-function errorText(e: unknown): string {
-    if (!(e instanceof Error)) return String(e);
-    return `${e.name && e.name !== "Error" && !(e instanceof DeployError) ? `${e.name}: ` : ""}${e.message}`;
 }

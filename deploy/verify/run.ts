@@ -15,7 +15,7 @@ import type { CodeDeployClient } from "@aws-sdk/client-codedeploy";
 import type { ECSClient } from "@aws-sdk/client-ecs";
 import type { Clock, Reporter } from "../console";
 import { ecsServiceConsoleUrl, followEcsDeployment, formatServiceEvent, type EcsFollowResult } from "../ecsDeployment";
-import { DeployError, EXIT_FAILURE } from "../errors";
+import { DeployError, EXIT_FAILURE, errorText } from "../errors";
 import type { StackOutputs } from "../outputs";
 import { verifyCodeDeployService } from "./codeDeploy";
 import { OUTCOME_LABELS, isSuccess, overallExitCode, type ServiceCheck, type ServiceVerification } from "./outcome";
@@ -96,9 +96,7 @@ async function checkService(target: VerifyTarget, request: VerifyRequest, deps: 
     } catch (e) {
         deps.reporter.progressDone();
         if (deps.signal?.aborted) return { outcome: "interrupted", summary: "stopped watching (interrupted during an AWS call)", details: [] };
-        const err = e as Error;
-        const name = err.name && err.name !== "Error" && !(e instanceof DeployError) ? `${err.name}: ` : "";
-        return { outcome: "error", summary: `could not verify: ${name}${err.message}`, details: [] };
+        return { outcome: "error", summary: `could not verify: ${errorText(e)}`, details: [] };
     }
 }
 
