@@ -505,21 +505,8 @@ class EcsPoller {
         return { service, serviceDeployment: await this.serviceDeployment(service) };
     }
 
-    private async describeService(): Promise<Service> {
-        const { clusterName, serviceName } = this.target;
-        const response = await this.ecs.send(new DescribeServicesCommand({ cluster: clusterName, services: [serviceName] }), { abortSignal: this.signal });
-        const service = response?.services?.[0];
-        if (!service) {
-            const failure = response?.failures?.[0];
-            throw new DeployError(
-                `ECS service ${serviceName} not found in cluster ${clusterName}${failure?.reason ? ` (${failure.reason})` : ""}: ` +
-                    "do the stack outputs belong to this account and region?",
-            );
-        }
-        if (service.status && service.status !== "ACTIVE") {
-            throw new DeployError(`ECS service ${serviceName} in cluster ${clusterName} is ${service.status}, not ACTIVE.`);
-        }
-        return service;
+    private describeService(): Promise<Service> {
+        return describeEcsService(this.ecs, this.target.clusterName, this.target.serviceName, { signal: this.signal });
     }
 
     /**
@@ -567,4 +554,27 @@ class EcsPoller {
 export function ecsServiceConsoleUrl(region: string, clusterName: string, serviceName: string): string {
     const domain = region.startsWith("cn-") ? "console.amazonaws.cn" : "console.aws.amazon.com";
     return `https://${region}.${domain}/ecs/v2/clusters/${clusterName}/services/${serviceName}/deployments?region=${region}`;
+}
+
+/**
+ * The ACTIVE service, or a DeployError. A service that is not there at all is `notFound`'s error:
+ * the drill makes it a usage error (the outputs name another account or region), exit 2.
+ */
+export async function describeEcsService(
+    ecs: ECSClient,
+    clusterName: string,
+    serviceName: string,
+    options: { signal?: AbortSignal; notFound?: (message: string) => DeployError } = {},
+): Promise<Service> {
+    const response = await ecs.send(new DescribeServicesCommand({ cluster: clusterName, services: [serviceName] }), options.signal ? { abortSignal: options.signal } : undefined);
+    const service = response?.services?.[0];
+    if (!service) {
+        const reason = response?.failures?.[0]?.reason;
+        const message = `ECS service ${serviceName} not found in cluster ${clusterName}${reason ? ` (${reason})` : ""}: do the stack outputs belong to this account and region?`;
+        throw (options.notFound ?? ((m) => new DeployError(m)))(message);
+    }
+    if (service.status && service.status !== "ACTIVE") {
+        throw new DeployError(`ECS service ${serviceName} in cluster ${clusterName} is ${service.status}, not ACTIVE.`);
+    }
+    return service;
 }

@@ -120,12 +120,14 @@ export async function registerWithImage(
     containerName: string,
     image: string,
 ): Promise<string> {
-    const request = registrationWithImage(source.taskDefinition, source.tags, containerName, image);
+    return registerTaskDefinition(ecs, registrationWithImage(source.taskDefinition, source.tags, containerName, image));
+}
+
+/** Registers `request`; returns the new revision's ARN. */
+export async function registerTaskDefinition(ecs: ECSClient, request: RegisterTaskDefinitionCommandInput): Promise<string> {
     const registered = await ecs.send(new RegisterTaskDefinitionCommand(request));
-    const arn = registered.taskDefinition?.taskDefinitionArn;
-    if (!arn) {
-        throw new DeployError("RegisterTaskDefinition returned no task definition ARN.");
-    }
+    const arn = registered?.taskDefinition?.taskDefinitionArn;
+    if (!arn) throw new DeployError("RegisterTaskDefinition returned no task definition ARN.");
     return arn;
 }
 

@@ -22,11 +22,8 @@ import { GetDeploymentCommand, StopDeploymentCommand, type CodeDeployClient, typ
 import {
     DeregisterTaskDefinitionCommand,
     DescribeServiceDeploymentsCommand,
-    DescribeServicesCommand,
-    RegisterTaskDefinitionCommand,
     UpdateServiceCommand,
     type ECSClient,
-    type RegisterTaskDefinitionCommandInput,
     type Service,
     type ServiceDeployment,
 } from "@aws-sdk/client-ecs";
@@ -38,6 +35,7 @@ import { ACTIVE_STATUSES, describeActive, describeDeployment, listActiveDeployme
 import type { Clock, Reporter } from "../console";
 import {
     describeEcsProgress,
+    describeEcsService,
     ecsDeploymentTimeout,
     followEcsDeployment,
     primaryDeployment,
@@ -52,7 +50,7 @@ import type { StackOutputs } from "../outputs";
 import { consoleUrl, describeProgress, isTerminal, type DeploymentSnapshot } from "../progress";
 import { createDeployment } from "../run";
 import { resumeCommand, resumeScaling, suspendScaling } from "../scalingPause";
-import { describeTaskDefinition, type DescribedTaskDefinition } from "../taskDefinition";
+import { describeTaskDefinition, registerTaskDefinition, type DescribedTaskDefinition } from "../taskDefinition";
 import { DrillCleanup } from "./cleanup";
 import { NotificationListener, drillQueueName } from "./notifications";
 import { drillVerdictLine, renderDrillTable, type DrillReport, type DrillStep } from "./report";
@@ -996,22 +994,9 @@ class AlarmForcer {
 // ----------------------------------------------------------------------------------------------
 // Helpers
 
-async function describeService(ecs: ECSClient, cluster: string, name: string, signal?: AbortSignal): Promise<Service> {
-    const response = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }), signal ? { abortSignal: signal } : undefined);
-    const service = response?.services?.[0];
-    if (!service) {
-        const reason = response?.failures?.[0]?.reason;
-        throw new UsageError(`ECS service ${name} not found in cluster ${cluster}${reason ? ` (${reason})` : ""}: do the stack outputs belong to this account and region?`);
-    }
-    if (service.status && service.status !== "ACTIVE") throw new DeployError(`ECS service ${name} in cluster ${cluster} is ${service.status}, not ACTIVE.`);
-    return service;
-}
-
-async function registerTaskDefinition(ecs: ECSClient, request: RegisterTaskDefinitionCommandInput): Promise<string> {
-    const registered = await ecs.send(new RegisterTaskDefinitionCommand(request));
-    const arn = registered?.taskDefinition?.taskDefinitionArn;
-    if (!arn) throw new DeployError("RegisterTaskDefinition returned no task definition ARN.");
-    return arn;
+/** The drill reads the service through the followers' describe; a service that is not there is bad input (exit 2). */
+function describeService(ecs: ECSClient, cluster: string, name: string, signal?: AbortSignal): Promise<Service> {
+    return describeEcsService(ecs, cluster, name, { signal, notFound: (message) => new UsageError(message) });
 }
 
 /** The alarm to force: web, a 5xx alarm (the one the issue names); worker, the first queue alarm. Prefer one the outputs list too. */
