@@ -367,6 +367,11 @@ export interface EcsFollowOptions {
      * the follow with that error.
      */
     onPoll?: (snapshot: EcsSnapshot) => Promise<void> | void;
+    /**
+     * The caller chose timeoutMinutes itself and has said why (the drill's watch): the follow
+     * prints no line of its own, which would credit --timeout-minutes.
+     */
+    timeoutAnnounced?: boolean;
 }
 
 export interface EcsFollowDeps {
@@ -439,7 +444,7 @@ export async function followEcsDeployment(target: EcsServiceRef, options: EcsFol
             const decision = ecsDeploymentTimeout(snapshot.service, options.timeoutMinutes);
             deadline = started + decision.minutes * 60_000;
             reporter.info(describeFollowed(followed, target.declaredTaskDefinitionArn));
-            reporter.info(decision.explanation);
+            if (!options.timeoutAnnounced) reporter.info(decision.explanation);
             if (decision.warning) reporter.error(decision.warning);
         }
         printEvents(reporter, snapshot.service.events, printed, eventLines);

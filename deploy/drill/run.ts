@@ -537,6 +537,7 @@ class Drill {
             {
                 pollMs: this.request.pollSeconds * 1000,
                 timeoutMinutes: watchMinutes,
+                timeoutAnnounced: this.request.timeoutMinutes === undefined,
                 signal,
                 onPoll: forcer ? (snapshot) => forcer.onEcsPoll(snapshot, badArn) : undefined,
             },

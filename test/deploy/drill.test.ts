@@ -520,6 +520,10 @@ describe("npm run drill (deploy/drill)", () => {
                     assert.match(table.get("back on previous")!.observed, new RegExp(`${SERVICE[mode].family}:7`));
                     assert.match(table.get("notified")!.observed, mode === "codedeploy" ? /d-DRILL/ : new RegExp(DRILL_DEPLOYMENT));
                     assert.match(run.stdout, /PASSED: the way back worked/);
+                    if (mode !== "codedeploy") {
+                        assert.match(run.stdout, /Watching for up to \d+ min/);
+                        assert.doesNotMatch(run.stdout + run.stderr, /\(--timeout-minutes\)/, "no --timeout-minutes was given");
+                    }
                     assertCleanedUp(run);
                     if (kind === "alarm") {
                         const states = calls<{ AlarmName?: string; StateValue?: string }>(cwMock as never, SetAlarmStateCommand);
