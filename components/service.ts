@@ -59,8 +59,6 @@ export class EcsService extends pulumi.ComponentResource {
     /** The revision the stack declares: what the next CodeDeploy release starts from. */
     public readonly taskDefinitionArn: pulumi.Output<string>;
     public readonly containerName: string;
-    /** Web services only. */
-    public readonly containerPort?: number;
 
     constructor(name: string, args: EcsServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         super("safe-ecs:index:EcsService", name, {}, opts);
@@ -70,7 +68,6 @@ export class EcsService extends pulumi.ComponentResource {
         this.containerName = svc.name;
         const web = svc.kind === "web" ? svc : undefined;
         if (web && !args.web) throw new Error(`EcsService ${name}: a web service needs its load balancer wiring`);
-        this.containerPort = web?.containerPort;
 
         this.logGroup = new aws.cloudwatch.LogGroup(
             name,

@@ -125,6 +125,13 @@ export interface Timing {
     notes: string[];
 }
 
+/**
+ * The deployment circuit breaker's failure threshold: half the desired count, rounded up,
+ * clamped to 3..200 ("The deployment circuit breaker has a minimum threshold of 3 and a maximum
+ * threshold of 200", ECS developer guide, deployment-circuit-breaker; the minimum was 10 until
+ * January 2024). Desired 1 → 3, 25 → 13, 800 → 200. With auto scaling the desired count moves,
+ * so the threshold does too.
+ */
 export function circuitBreakerThreshold(desiredCount: number): number {
     return Math.min(200, Math.max(3, Math.ceil(0.5 * desiredCount)));
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { targetTrackingMetrics } from "../../components/autoScaling";
-import { circuitBreakerThreshold } from "../../components/circuitBreaker";
+import { circuitBreakerThreshold } from "../../policies/lib/timing";
 import { secretArnOf, secretsReadPolicy } from "../../components/policyDocuments";
 import { isWorker } from "../../config";
 import { planCommand } from "../../offline/plan";
