@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
+import { childEnv } from "./childEnv";
 import { PROJECT_DIR } from "./paths";
 import { loadPolicyPackConfig, reconcilePolicyConfig, toStruct } from "./policyRunner";
 
@@ -119,17 +120,13 @@ export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promis
         engine.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
     const engineAddr = `127.0.0.1:${enginePort}`;
     const runPolicyPack = opts.runPolicyPack ?? require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [packDir] });
-    const env: NodeJS.ProcessEnv = {
+    const env = childEnv(opts.env, {
         ...process.env,
         PULUMI_NODEJS_ENGINE: engineAddr,
         PULUMI_NODEJS_PROJECT: opts.project ?? "ecs-deploy",
         PULUMI_NODEJS_STACK: opts.stack ?? "test",
         PULUMI_NODEJS_DRY_RUN: "true",
-    };
-    for (const [k, v] of Object.entries(opts.env ?? {})) {
-        if (v === undefined) delete env[k];
-        else env[k] = v;
-    }
+    });
 
     const started = performance.now();
     const pack: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), runPolicyPack, engineAddr, "."], {

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import type * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import { stringify } from "yaml";
+import { childEnv } from "./childEnv";
 import { analyzerRpc, configurePack, getAnalyzerInfo, LEVEL_NAMES, startPolicyPack } from "./analyzerHost";
 import { runProgram } from "./engine";
 import { PROJECT_DIR } from "./paths";
@@ -91,11 +92,7 @@ function rssReporter(): string {
  */
 export function timeNode(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<ProcessRun> {
     const rssFile = path.join(path.dirname(rssReporter()), `rss-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
-    const env: NodeJS.ProcessEnv = { ...process.env, BENCH_RSS_FILE: rssFile };
-    for (const [k, v] of Object.entries(opts.env ?? {})) {
-        if (v === undefined) delete env[k];
-        else env[k] = v;
-    }
+    const env = childEnv(opts.env, { ...process.env, BENCH_RSS_FILE: rssFile });
     return new Promise((resolve, reject) => {
         const started = performance.now();
         const child = spawn(process.execPath, ["--require", rssReporter(), ...args], {

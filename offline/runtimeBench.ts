@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { median, timeNode, type ProcessFigure, type ProcessRun } from "./bench";
+import { childEnv } from "./childEnv";
 import { PROJECT_DIR } from "./paths";
 import { LOG_ERROR, startStandInEngine, type StandInEngine } from "./standInEngine";
 import { readStackConfig, type StackConfigValues } from "./stackFiles";
@@ -56,6 +57,8 @@ export function pwdMain(root: string, main?: string): { pwd: string; entry: stri
 export interface RuntimeCommand {
     args: string[];
     env: Record<string, string | undefined>;
+    /** The project directory, where the language host starts node. */
+    cwd: string;
 }
 
 /**
@@ -97,18 +100,13 @@ export function runtimeCommand(opts: {
         "--parallel", "2147483647",
         entry,
     ];
-    return { args, env };
+    return { args, env, cwd: opts.projectDir };
 }
 
 /** Runs the command once and reports how it ended (no measurement, no judgement): for tests. */
-export function launch(command: RuntimeCommand, cwd = PROJECT_DIR): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const [k, v] of Object.entries(command.env)) {
-        if (v === undefined) delete env[k];
-        else env[k] = v;
-    }
+export function launch(command: RuntimeCommand): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, command.args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, command.args, { cwd: command.cwd, env: childEnv(command.env), stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d) => (stdout += String(d)));
@@ -132,7 +130,7 @@ export async function runThroughRuntime(engine: StandInEngine, stack: string, co
     const errors = () => engine.logs.filter((l) => l.severity >= LOG_ERROR).map((l) => l.message).join("\n");
     let run: ProcessRun;
     try {
-        run = await timeNode(command.args, { cwd: PROJECT_DIR, env: command.env });
+        run = await timeNode(command.args, { cwd: command.cwd, env: command.env });
     } catch (e) {
         throw new Error(`${e instanceof Error ? e.message : String(e)}${errors() ? `\nthe program logged:\n${errors()}` : ""}`);
     }

@@ -89,7 +89,7 @@ describe("the program through the real runtime (pulumi preview / up)", function 
             });
             engine.reset("dev");
             const started = performance.now();
-            const { code } = await launch(command, dir);
+            const { code } = await launch(command);
             // An error's report once took ~15 s: util.inspect looping on the SDK's source-mapped frames (nodejs/node#64011; see main.js).
             assert.ok(performance.now() - started < 10_000, `the run took ${((performance.now() - started) / 1000).toFixed(1)} s`);
             const errors = engine.logs.filter((l) => l.severity >= LOG_ERROR).map((l) => l.message).join("\n");
