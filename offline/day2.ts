@@ -8,7 +8,7 @@
  * back a value a controller set.
  */
 import { CODE_DEPLOY_RELEASE_FIELDS } from "../components/ignoreChanges";
-import { runProgram, type RunResult } from "./engine";
+import { runProgram, type RunOptions, type RunResult } from "./engine";
 import { applyIgnoreChanges, deepEqual, getPath, hashSecrets, parsePath } from "./providerDiff";
 import type { StackConfigValues } from "./stackFiles";
 import type { LiveAccount, LiveEcsService, PriorResource, RegisteredResource, Step } from "./types";
@@ -190,10 +190,13 @@ export function liveAccount(world: World): LiveAccount {
  * `pulumi up` with `config` (default: the world's) against the world's state. With `refresh`
  * (the project's `options.refresh: always`), the state is refreshed first.
  */
-export async function up(world: World, opts: { config?: StackConfigValues; refresh?: boolean; hashSecrets?: boolean } = {}): Promise<UpResult> {
+export async function up(
+    world: World,
+    opts: { config?: StackConfigValues; refresh?: boolean; hashSecrets?: boolean; program?: RunOptions["program"] } = {},
+): Promise<UpResult> {
     const before = opts.refresh === false ? world : refresh(world);
     const config = opts.config ?? world.config;
-    const run = await runProgram({ stack: config.stack, config, prior: before.state, live: liveAccount(before), hashSecrets: opts.hashSecrets });
+    const run = await runProgram({ stack: config.stack, config, prior: before.state, live: liveAccount(before), hashSecrets: opts.hashSecrets, program: opts.program });
     const registered = new Map(run.resources.filter(diffable).map((r) => [r.urn, r]));
     const steps: StepReport[] = [];
     for (const r of registered.values()) {

@@ -6,7 +6,7 @@ import { loadPolicyPackConfig, runPolicyPack, type PolicyResult, type PolicyViol
 import { readStackConfig } from "./stackFiles";
 import * as path from "path";
 import type { PriorResource, RegisteredResource } from "./types";
-import { circuitBreakerThreshold } from "../components/circuitBreaker";
+import { circuitBreakerThreshold } from "../policies/lib/timing";
 import { ecsServiceName } from "../components/naming";
 import { parseStackConfig } from "../config";
 import { renderTiming, serviceTimings, type ServiceTiming } from "./timing";
@@ -128,9 +128,9 @@ export function planState(run: RunResult): PriorResource[] {
  * per resource, create / update / replace / delete with the changed property paths, what waits
  * for the next CodeDeploy release, and what AWS would refuse.
  */
-export async function compareWithPlan(earlier: Plan, againstFile: string, config: RunOptions["config"] & {}): Promise<PlanChanges> {
+export async function compareWithPlan(earlier: Plan, againstFile: string, config: RunOptions["config"] & {}, program?: RunOptions["program"]): Promise<PlanChanges> {
     if (!Array.isArray(earlier.state)) throw new Error(`${againstFile} has no resource state: save it with \`npm run plan -- ${earlier.stack ?? "<stack>"} --json > ${againstFile}\``);
-    const result = await up(worldFromState(config, earlier.state), { config, refresh: false, hashSecrets: true });
+    const result = await up(worldFromState(config, earlier.state), { config, refresh: false, hashSecrets: true, program });
     if (result.run.error) throw result.run.error;
     return { against: againstFile, steps: result.steps.filter((s) => s.op !== "same" || s.deferred.length > 0), refused: result.refused, fights: result.fights };
 }
@@ -376,7 +376,7 @@ export async function planCommand(
     if (values.json && !plan.configErrors) plan.state = planState(run);
     if (earlier && !plan.configErrors && !plan.error) {
         try {
-            plan.changes = await compareWithPlan(earlier, values.against!, config);
+            plan.changes = await compareWithPlan(earlier, values.against!, config, io.program);
         } catch (e) {
             io.out(`--against ${values.against}: ${(e as Error).message}\n`);
             return EXIT.invalidConfig;

@@ -4,7 +4,7 @@
  */
 import { isWeb, type ServiceConfig, type StackConfig } from "../config";
 import { trafficShiftMinutes } from "../components/codedeploy";
-import { ASSUMPTIONS, formatSeconds, rolloutTiming, withAwsDefaults, type Timing, type TimingInputs } from "../policies/lib/timing";
+import { formatSeconds, rolloutTiming, withAwsDefaults, type Timing, type TimingInputs } from "../policies/lib/timing";
 
 export interface ServiceTiming {
     ours: Timing;
@@ -57,5 +57,3 @@ export function renderTiming(t: ServiceTiming): string[] {
         ...t.ours.notes.map((n) => `    note: ${n}`),
     ];
 }
-
-export const TIMING_ASSUMPTIONS = ASSUMPTIONS;

@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as aws from "@pulumi/aws";
 import { stringify } from "yaml";
 import { EXIT, planCommand, type Plan } from "../../offline/plan";
 import { service } from "./helpers";
@@ -122,6 +123,21 @@ describe("npm run plan -- <stack> --against <earlier plan.json>", () => {
         const { code, text } = await plan(["prod", "--stack-file", file, "--against", await savedPlan("prod")]);
         assert.equal(code, EXIT.refusedTransition, text);
         assert.match(text, /Refused by AWS or the provider[\s\S]*aws:ecs\/service:Service {2}web: replacement keeps the name "prod-web"/);
+    });
+
+    it("compares the program it was given (io.program), not index.ts", async () => {
+        const program = require.resolve("../../index");
+        // The stack's program and one more resource: what a changed program sends.
+        const changed = () => {
+            delete require.cache[program];
+            const outputs = require(program);
+            new aws.sns.Topic("extra-topic");
+            return outputs;
+        };
+        let text = "";
+        const code = await planCommand(["dev", "--against", await savedPlan("dev")], { out: (t) => (text += t), program: changed });
+        assert.equal(code, EXIT.ok, text);
+        assert.match(text, /create {2}aws:sns\/topic:Topic {2}extra-topic/);
     });
 
     it("exits 2 when the earlier plan cannot be read or has no state", async () => {
