@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
+import { newestPackSource } from "../policies/lib/compiled";
 import { childEnv } from "./childEnv";
 import { PROJECT_DIR } from "./paths";
 import { loadPolicyPackConfig, reconcilePolicyConfig, toStruct } from "./policyRunner";
@@ -38,14 +39,6 @@ export function analyzerRpc<Req, Resp>(client: unknown, method: string, req: Req
 // ------------------------------------------------------------------------------------------------
 // The compiled pack
 
-const PACK_SOURCES = ["index.ts", "pack.ts", "lib", "rules", "tsconfig.json"];
-
-function newestMtime(p: string): number {
-    const stat = fs.statSync(p);
-    if (!stat.isDirectory()) return stat.mtimeMs;
-    return Math.max(0, ...fs.readdirSync(p).map((f) => newestMtime(path.join(p, f))));
-}
-
 /** The file the pack's package.json names as `main`: what run-policy-pack loads. */
 export function packMain(packDir = PACK_DIR): string {
     const pkg = JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8")) as { main?: string };
@@ -61,8 +54,7 @@ export function ensurePackBuilt(packDir = PACK_DIR): { rebuilt: boolean } {
     const main = packMain(packDir);
     if (!main.endsWith(".js")) return { rebuilt: false };
     const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : -1;
-    const sources = Math.max(...PACK_SOURCES.map((s) => path.join(packDir, s)).filter((p) => fs.existsSync(p)).map(newestMtime));
-    if (built >= sources) return { rebuilt: false };
+    if (built >= (newestPackSource(packDir)?.mtimeMs ?? -Infinity)) return { rebuilt: false };
     execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", packDir], { stdio: "inherit" });
     return { rebuilt: true };
 }

@@ -9,8 +9,8 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** What tsconfig.json compiles, and tsconfig.json itself (the same list as offline/analyzerHost.ts). */
-export const PACK_SOURCES = ["index.ts", "pack.ts", "lib", "rules", "tsconfig.json"];
+/** What tsconfig.json compiles, and tsconfig.json itself. */
+const PACK_SOURCES = ["index.ts", "pack.ts", "lib", "rules", "tsconfig.json"];
 
 function newestSource(p: string): { file: string; mtimeMs: number } | undefined {
     if (!fs.existsSync(p)) return undefined;
@@ -22,6 +22,12 @@ function newestSource(p: string): { file: string; mtimeMs: number } | undefined 
         if (n && (!newest || n.mtimeMs > newest.mtimeMs)) newest = n;
     }
     return newest;
+}
+
+/** The pack's most recently changed source under `packDir`: what a build must be newer than (offline/analyzerHost.ts too). */
+export function newestPackSource(packDir: string): { file: string; mtimeMs: number } | undefined {
+    return PACK_SOURCES.map((s) => newestSource(path.join(packDir, s)))
+        .reduce<{ file: string; mtimeMs: number } | undefined>((a, b) => (b && (!a || b.mtimeMs > a.mtimeMs) ? b : a), undefined);
 }
 
 const BUILD_HINT = "Run `npm run build` at the repository root (or in the pack's directory), then start it again.";
@@ -48,8 +54,7 @@ export function compiledPackProblem(entry: string): string | undefined {
             return undefined; // an installed copy: only the compiled pack is there
         }
         const built = fs.statSync(entry).mtimeMs;
-        const newest = PACK_SOURCES.map((s) => newestSource(path.join(packDir, s)))
-            .reduce<{ file: string; mtimeMs: number } | undefined>((a, b) => (b && (!a || b.mtimeMs > a.mtimeMs) ? b : a), undefined);
+        const newest = newestPackSource(packDir);
         if (newest && newest.mtimeMs > built) {
             return `The compiled policy pack in ${outDir} is older than its sources (${path.relative(packDir, newest.file)} ` +
                 `changed after the last build). ${BUILD_HINT}`;

@@ -231,7 +231,7 @@ export function withAwsDefaults(t: TimingInputs): TimingInputs {
     return {
         ...t,
         healthCheck: t.healthCheck ? { ...AWS_DEFAULTS.healthCheck } : undefined,
-        containerHealthCheck: t.containerHealthCheck ? { ...AWS_DEFAULTS.containerHealthCheck, startPeriodSeconds: AWS_DEFAULTS.containerHealthCheck.startPeriodSeconds } : undefined,
+        containerHealthCheck: t.containerHealthCheck ? { ...AWS_DEFAULTS.containerHealthCheck } : undefined,
         gracePeriodSeconds: AWS_DEFAULTS.gracePeriodSeconds,
         deregistrationDelaySeconds: AWS_DEFAULTS.deregistrationDelaySeconds,
     };

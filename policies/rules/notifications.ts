@@ -168,11 +168,10 @@ const CODEDEPLOY_RULE_FIX = " Add an `aws.cloudwatch.EventRule` with eventPatter
  * names services `service/<cluster>/<name>`. Programs that build the ARN from the service's name
  * (its name is an input, known at preview) are then decided at a first preview.
  */
-function arnNamedByDependentRule(graph: ReturnType<typeof buildEventGraph>, svc: StackResource): string | Unknown {
+function arnNamedByDependentRule(graph: EventGraph, dependentRules: ReadonlyMap<string, readonly StackResource[]>, svc: StackResource): string | Unknown {
     const name = asString(get(svc.props, "name"));
     if (typeof name !== "string") return UNKNOWN;
-    for (const rule of graph.rules) {
-        if (!(rule.propertyDependencies.eventPattern ?? []).includes(svc.urn)) continue;
+    for (const rule of dependentRules.get(svc.urn) ?? []) {
         const pattern = graph.patternOf(rule);
         const resources = pattern !== UNKNOWN && pattern && typeof pattern === "object" ? (pattern as { resources?: unknown }).resources : undefined;
         if (!Array.isArray(resources)) continue;
@@ -182,11 +181,25 @@ function arnNamedByDependentRule(graph: ReturnType<typeof buildEventGraph>, svc:
     return UNKNOWN;
 }
 
+/** The rules whose event pattern depends on each URN: built once, so the check stays linear in the resources. */
+function rulesByPatternDependency(graph: EventGraph): Map<string, StackResource[]> {
+    const byUrn = new Map<string, StackResource[]>();
+    for (const rule of graph.rules) {
+        for (const urn of rule.propertyDependencies.eventPattern ?? []) {
+            const rules = byUrn.get(urn) ?? [];
+            if (rules.length === 0) byUrn.set(urn, rules);
+            rules.push(rule);
+        }
+    }
+    return byUrn;
+}
+
 export function checkDeploymentFailureNotifications(_resources: readonly StackResource[], ctx: StackContext): Finding[] {
     const idx = ctx.index;
     const services = idx.ofKind("ecsService");
     if (services.length === 0) return [];
     const graph = buildEventGraph(idx);
+    const dependentRules = rulesByPatternDependency(graph);
     const groups = mapDeploymentGroups(idx);
     const prepared: Record<EventKind, ReturnType<typeof prepare>> = {
         ecs: prepare(graph, "ecs"),
@@ -220,7 +233,8 @@ export function checkDeploymentFailureNotifications(_resources: readonly StackRe
         let account: string | Unknown;
         let noDeploymentGroup = false;
         if (kind === "ecs") {
-            const arn = knownArn(svc) === UNKNOWN ? arnNamedByDependentRule(graph, svc) : knownArn(svc);
+            const known = knownArn(svc);
+            const arn = known === UNKNOWN ? arnNamedByDependentRule(graph, dependentRules, svc) : known;
             ({ region, account } = arnParts(arn));
             key("resources", arn);
             event = {
