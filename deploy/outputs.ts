@@ -29,6 +29,9 @@ import { promisify } from "node:util";
 import { DeployError, UsageError } from "./errors";
 
 export type ServiceMode = "rolling" | "codedeploy" | "bluegreen";
+export const SERVICE_MODES: readonly ServiceMode[] = ["rolling", "bluegreen", "codedeploy"];
+/** What a service's taskDefinitionArn output must look like. */
+export const TASK_DEFINITION_ARN = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/\S+$/;
 
 export interface ServiceOutput {
     mode: ServiceMode;
@@ -208,7 +211,7 @@ function missingCodeDeployFields(entry: Record<string, unknown>): string[] {
 function malformedOptionalFields(entry: Record<string, unknown>): string[] {
     const malformed: string[] = [];
     const arn = entry.taskDefinitionArn;
-    if (arn != null && (typeof arn !== "string" || !/^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/\S+$/.test(arn))) {
+    if (arn != null && (typeof arn !== "string" || !TASK_DEFINITION_ARN.test(arn))) {
         malformed.push(`taskDefinitionArn ${JSON.stringify(arn)}, not a task definition ARN`);
     }
     const codeDeploy = entry.codeDeploy as Record<string, unknown>;
@@ -244,6 +247,6 @@ async function readOutputsFile(path: string, readFile: (path: string) => Promise
     }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -10,6 +10,7 @@
 import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { PROJECT_DIR } from "../../offline/paths";
+import { isRecord } from "../outputs";
 
 export const PRODUCTION_MARKER_RULE = "test-listener-not-public";
 
@@ -64,8 +65,4 @@ async function readIfExists(file: string): Promise<string | undefined> {
     } catch {
         return undefined;
     }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -4,7 +4,7 @@
  * without its notification topic is bad input (exit 2), never a failed drill.
  */
 import { DeployError, UsageError } from "../errors";
-import { selectCodeDeployService, type CodeDeployServiceOutput, type ServiceMode, type StackOutputs } from "../outputs";
+import { isRecord, selectCodeDeployService, SERVICE_MODES, type CodeDeployServiceOutput, type ServiceMode, type StackOutputs } from "../outputs";
 
 export const DRILL_KINDS = ["start", "health", "alarm"] as const;
 export type DrillKind = (typeof DRILL_KINDS)[number];
@@ -29,7 +29,6 @@ export interface DrillTarget {
     codeDeploy?: CodeDeployServiceOutput;
 }
 
-const MODES: readonly ServiceMode[] = ["rolling", "bluegreen", "codedeploy"];
 
 export function parseDrillKind(text: string): DrillKind {
     if ((DRILL_KINDS as readonly string[]).includes(text)) return text as DrillKind;
@@ -57,7 +56,7 @@ export function selectDrillTarget(outputs: StackOutputs, name: string, where: st
     if (!isRecord(entry)) throw new UsageError(`services.${name} in the outputs of ${where} is not an object.`);
     const missing: string[] = [];
     const mode = entry.mode;
-    if (!MODES.includes(mode as ServiceMode)) missing.push(`mode (got ${JSON.stringify(mode)})`);
+    if (!SERVICE_MODES.includes(mode as ServiceMode)) missing.push(`mode (got ${JSON.stringify(mode)})`);
     for (const field of ["clusterName", "serviceName", "containerName"]) {
         if (typeof entry[field] !== "string" || entry[field] === "") missing.push(field);
     }
@@ -92,8 +91,4 @@ export function selectDrillTarget(outputs: StackOutputs, name: string, where: st
         scaling,
         codeDeploy,
     };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }

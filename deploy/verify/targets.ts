@@ -9,7 +9,7 @@
  * and `terminationWaitMinutes` (without them the CodeDeploy timeout is the 60-minute default).
  */
 import { UsageError } from "../errors";
-import type { CodeDeployOutput, ServiceMode, StackOutputs } from "../outputs";
+import { isRecord, SERVICE_MODES, TASK_DEFINITION_ARN, type CodeDeployOutput, type ServiceMode, type StackOutputs } from "../outputs";
 
 export interface VerifyTarget {
     /** Key of the service in the `services` stack output. */
@@ -22,9 +22,6 @@ export interface VerifyTarget {
     /** Present for codedeploy services. */
     codeDeploy?: CodeDeployOutput;
 }
-
-const MODES: readonly ServiceMode[] = ["rolling", "bluegreen", "codedeploy"];
-const TASK_DEFINITION_ARN = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/\S+$/;
 
 /**
  * The services to verify: `names` in the order given (duplicates dropped), or every service of
@@ -67,7 +64,7 @@ function readTarget(name: string, entry: unknown): { target?: VerifyTarget; issu
     const malformed: string[] = [];
     const mode = entry.mode;
     if (mode === undefined || mode === null || mode === "") missing.push("mode");
-    else if (!MODES.includes(mode as ServiceMode)) malformed.push(`mode ${JSON.stringify(mode)} (expected "rolling", "bluegreen" or "codedeploy")`);
+    else if (!SERVICE_MODES.includes(mode as ServiceMode)) malformed.push(`mode ${JSON.stringify(mode)} (expected "rolling", "bluegreen" or "codedeploy")`);
     for (const field of ["clusterName", "serviceName"]) {
         if (typeof entry[field] !== "string" || entry[field] === "") missing.push(field);
     }
@@ -105,8 +102,4 @@ function readTarget(name: string, entry: unknown): { target?: VerifyTarget; issu
         },
         issues,
     };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
