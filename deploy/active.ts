@@ -11,6 +11,7 @@ import {
     ListDeploymentsCommand,
     type DeploymentInfo,
 } from "@aws-sdk/client-codedeploy";
+import type { Clock } from "./console";
 import { consoleUrl, continueCommand, stopCommand } from "./progress";
 
 /** Every non-final status of the SDK's DeploymentStatus: Baking too (a zonal bake still holds the group). */
@@ -55,6 +56,30 @@ export async function describeDeployment(codeDeploy: CodeDeployClient, deploymen
     } catch {
         return undefined;
     }
+}
+
+/** Polls CodeDeploy gets, after a failure, to attach the rollback it started. */
+export const ROLLBACK_INFO_POLLS = 3;
+
+/**
+ * rollbackInfo can appear a little after the failed status: when the group rolls back
+ * automatically, poll a few more times for the rollback deployment's id, rather than wrongly
+ * report "no rollback". `onWait` is told once, before the first extra poll. Stops early when
+ * `signal` is aborted; the caller says what that means.
+ */
+export async function awaitRollbackInfo(
+    codeDeploy: CodeDeployClient,
+    failed: DeploymentInfo,
+    options: { clock: Pick<Clock, "sleep">; pollMs: number; signal?: AbortSignal; onWait?: () => void },
+): Promise<DeploymentInfo["rollbackInfo"]> {
+    let deployment = failed;
+    if (deployment.rollbackInfo?.rollbackDeploymentId || !deployment.autoRollbackConfiguration?.enabled) return deployment.rollbackInfo;
+    options.onWait?.();
+    for (let i = 0; i < ROLLBACK_INFO_POLLS && !deployment.rollbackInfo?.rollbackDeploymentId && !options.signal?.aborted; i++) {
+        await options.clock.sleep(options.pollMs, options.signal);
+        deployment = (await describeDeployment(codeDeploy, failed.deploymentId!)) ?? deployment;
+    }
+    return deployment.rollbackInfo;
 }
 
 export function isDeploymentLimitExceeded(e: unknown): boolean {

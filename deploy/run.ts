@@ -4,12 +4,13 @@
  * the new image, registered -> CodeDeploy deployment with the rendered AppSpec -> follow it (and
  * its rollback, if any) -> an exit code.
  */
-import { CodeDeployClient, CreateDeploymentCommand, GetDeploymentCommand, type DeploymentInfo } from "@aws-sdk/client-codedeploy";
+import { CodeDeployClient, CreateDeploymentCommand, type DeploymentInfo } from "@aws-sdk/client-codedeploy";
 import type { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { ECSClient, type TaskDefinition } from "@aws-sdk/client-ecs";
 import {
     activeDeploymentMessage,
     activeIdFromMessage,
+    awaitRollbackInfo,
     describeActive,
     describeDeployment,
     isDeploymentLimitExceeded,
@@ -75,9 +76,6 @@ export interface DeployResult {
     outcome?: FollowOutcome;
     rollback?: { deploymentId: string; outcome: FollowOutcome };
 }
-
-/** Times CodeDeploy gets, after a failure, to attach the rollback it started (it may lag the status). */
-const ROLLBACK_INFO_POLLS = 3;
 
 export async function runDeploy(request: DeployRequest, deps: DeployDeps): Promise<DeployResult> {
     const result: DeployResult = { exitCode: EXIT_FAILURE };
@@ -240,7 +238,7 @@ async function clearActiveDeployments(
         reporter.info(`Deployment ${id} ended: ${followed.outcome}${detail}. Going on with the release of ${request.image}.`);
         // A failed deployment's rollback may be created a little later: let it appear before
         // listing again, rather than collide with it.
-        if (followed.outcome !== "Succeeded" && followed.snapshot) await awaitRollbackInfo(request, deps, followed.snapshot.deployment);
+        if (followed.outcome !== "Succeeded" && followed.snapshot) await rollbackInfoOf(request, deps, followed.snapshot.deployment);
     }
 }
 
@@ -376,7 +374,7 @@ async function handleRollback(
 ): Promise<DeployResult> {
     const { reporter } = deps;
     result.exitCode = EXIT_FAILURE;
-    const info = await awaitRollbackInfo(request, deps, failed);
+    const info = await rollbackInfoOf(request, deps, failed);
     const rollbackId = info?.rollbackDeploymentId;
     if (!rollbackId && deps.signal?.aborted) {
         reporter.error(`Interrupted before CodeDeploy reported a rollback. Check: ${consoleUrl(request.region, result.deploymentId!)}`);
@@ -400,20 +398,13 @@ async function handleRollback(
     return result;
 }
 
-/**
- * rollbackInfo can appear a little after the failed status: poll a few more times when the
- * deployment group rolls back automatically, rather than wrongly report "no rollback".
- */
-async function awaitRollbackInfo(request: DeployRequest, deps: DeployDeps, failed: DeploymentInfo): Promise<DeploymentInfo["rollbackInfo"]> {
-    let deployment = failed;
-    if (deployment.rollbackInfo || !deployment.autoRollbackConfiguration?.enabled) return deployment.rollbackInfo;
-    deps.reporter.info("Automatic rollback is enabled: waiting for CodeDeploy to report the rollback.");
-    for (let i = 0; i < ROLLBACK_INFO_POLLS && !deployment.rollbackInfo && !deps.signal?.aborted; i++) {
-        await deps.clock.sleep(request.pollSeconds * 1000, deps.signal);
-        const { deploymentInfo } = await deps.codeDeploy.send(new GetDeploymentCommand({ deploymentId: failed.deploymentId! }));
-        deployment = deploymentInfo ?? deployment;
-    }
-    return deployment.rollbackInfo;
+function rollbackInfoOf(request: DeployRequest, deps: DeployDeps, failed: DeploymentInfo): Promise<DeploymentInfo["rollbackInfo"]> {
+    return awaitRollbackInfo(deps.codeDeploy, failed, {
+        clock: deps.clock,
+        pollMs: request.pollSeconds * 1000,
+        signal: deps.signal,
+        onWait: () => deps.reporter.info("Automatic rollback is enabled: waiting for CodeDeploy to report the rollback."),
+    });
 }
 
 function reportRollbackOutcome(

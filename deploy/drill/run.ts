@@ -31,7 +31,7 @@ import type { ApplicationAutoScalingClient } from "@aws-sdk/client-application-a
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { formatSeconds } from "../../policies/lib/timing";
-import { ACTIVE_STATUSES, describeActive, describeDeployment, listActiveDeployments } from "../active";
+import { ACTIVE_STATUSES, awaitRollbackInfo, describeActive, describeDeployment, listActiveDeployments } from "../active";
 import type { Clock, Reporter } from "../console";
 import {
     describeEcsProgress,
@@ -73,8 +73,6 @@ export const WATCH_MARGIN_MINUTES = 15;
 export const DEFAULT_NOTIFICATION_MINUTES = 5;
 /** How often a forced alarm is set again while the drill's revision deploys (CloudWatch re-evaluates it every period). */
 export const ALARM_REASSERT_MS = 60_000;
-/** Polls CodeDeploy gets, after a failure, to attach the rollback it started. */
-const ROLLBACK_INFO_POLLS = 3;
 
 export interface DrillRequest {
     stack: string;
@@ -759,13 +757,9 @@ class Drill {
 
     private async awaitRollbackInfo(failed: DeploymentInfo): Promise<DeploymentInfo["rollbackInfo"]> {
         const { codeDeploy, clock, signal } = this.deps;
-        let deployment = failed;
-        for (let i = 0; i < ROLLBACK_INFO_POLLS && !deployment.rollbackInfo?.rollbackDeploymentId && deployment.autoRollbackConfiguration?.enabled !== false; i++) {
-            if (signal?.aborted) throw new Interrupted();
-            await clock.sleep(this.request.pollSeconds * 1000, signal);
-            deployment = (await describeDeployment(codeDeploy, failed.deploymentId!)) ?? deployment;
-        }
-        return deployment.rollbackInfo;
+        const info = await awaitRollbackInfo(codeDeploy, failed, { clock, pollMs: this.request.pollSeconds * 1000, signal });
+        if (signal?.aborted) throw new Interrupted();
+        return info;
     }
 
     /** Clean-up: stop the drill's deployment if it runs, or put the previous revision back if the drill's won. */

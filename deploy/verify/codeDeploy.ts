@@ -20,7 +20,7 @@ import {
     ListDeploymentsCommand,
     type DeploymentInfo,
 } from "@aws-sdk/client-codedeploy";
-import { ACTIVE_STATUSES, describeActive, describeDeployment } from "../active";
+import { ACTIVE_STATUSES, awaitRollbackInfo, describeActive, describeDeployment } from "../active";
 import type { Clock, Reporter } from "../console";
 import { followDeployment, type FollowResult } from "../follow";
 import { consoleUrl, describeFailure, isTerminal, stopCommand, type DeploymentSnapshot } from "../progress";
@@ -41,9 +41,6 @@ export interface CodeDeployCheckDeps {
     reporter: Reporter;
     clock: Clock;
 }
-
-/** Times CodeDeploy gets, after a failure, to attach the rollback it started (it may lag the status). */
-const ROLLBACK_INFO_POLLS = 3;
 
 export async function verifyCodeDeployService(target: VerifyTarget, options: CodeDeployCheckOptions, deps: CodeDeployCheckDeps): Promise<ServiceCheck> {
     const { reporter } = deps;
@@ -104,7 +101,7 @@ async function terminalOutcome(id: string, snapshot: DeploymentSnapshot, options
     }
     const ended = deployment.status === "Stopped" ? "was stopped" : "failed";
     const details = describeFailure(snapshot);
-    const rollbackInfo = await awaitRollbackInfo(deployment, options, deps);
+    const rollbackInfo = await awaitRollbackInfo(deps.codeDeploy, deployment, { clock: deps.clock, pollMs: options.pollSeconds * 1000, signal: options.signal });
     const rollbackId = rollbackInfo?.rollbackDeploymentId;
     if (rollbackInfo?.rollbackMessage) details.push(`  rollback: ${rollbackInfo.rollbackMessage}`);
     if (!rollbackId) {
@@ -153,20 +150,6 @@ function rollbackPhase(rollback: DeploymentInfo | undefined): string {
         default:
             return `rollback ${status}`;
     }
-}
-
-/**
- * rollbackInfo can appear a little after the failed status: poll a few more times when the
- * deployment group rolls back automatically, rather than wrongly report "no rollback".
- */
-async function awaitRollbackInfo(failed: DeploymentInfo, options: CodeDeployCheckOptions, deps: CodeDeployCheckDeps): Promise<DeploymentInfo["rollbackInfo"]> {
-    let deployment = failed;
-    if (deployment.rollbackInfo?.rollbackDeploymentId || !deployment.autoRollbackConfiguration?.enabled) return deployment.rollbackInfo;
-    for (let i = 0; i < ROLLBACK_INFO_POLLS && !deployment.rollbackInfo?.rollbackDeploymentId && !options.signal?.aborted; i++) {
-        await deps.clock.sleep(options.pollSeconds * 1000, options.signal);
-        deployment = (await describeDeployment(deps.codeDeploy, failed.deploymentId!)) ?? deployment;
-    }
-    return deployment.rollbackInfo;
 }
 
 async function latestDeploymentId(
