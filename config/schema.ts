@@ -479,13 +479,13 @@ function crossFieldChecks(cfg: unknown, ctx: z.RefinementCtx): void {
         }
     });
 
-    // Past a quota AWS refuses a listener rule, target group or load balancer halfway through `pulumi up`.
+    // Backlog per task divides by Container Insights' RunningTaskCount, which only exists with it on.
     cfg.services.forEach((svc: unknown, i) => {
-        // Backlog per task divides by Container Insights' RunningTaskCount, which only exists with it on.
         if (isRecord(svc) && isRecord(svc.scaling) && svc.scaling.backlogPerTask !== undefined && cfg.containerInsights === false)
             issue(["services", i, "scaling", "backlogPerTask"], "expected containerInsights: true (backlog per task divides by its RunningTaskCount metric)", svc.scaling.backlogPerTask);
     });
 
+    // Past a quota AWS refuses a listener rule, target group or load balancer halfway through `pulumi up`.
     // Workers have no load balancer.
     const modes = cfg.services.map((svc: unknown) => (isRecord(svc) && svc.kind !== "worker" ? deploymentModeOf(svc.deployment) : undefined));
     for (const excess of loadBalancerQuotaExcesses(modes.filter((m): m is DeploymentMode => m !== undefined)))
