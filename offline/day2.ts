@@ -9,7 +9,7 @@
  */
 import { CODE_DEPLOY_RELEASE_FIELDS } from "../components/ignoreChanges";
 import { runProgram, type RunOptions, type RunResult } from "./engine";
-import { applyIgnoreChanges, deepEqual, getPath, hashSecrets, parsePath } from "./providerDiff";
+import { deepEqual, getPath, hashSecrets, parsePath } from "./providerDiff";
 import type { StackConfigValues } from "./stackFiles";
 import type { LiveAccount, LiveEcsService, PriorResource, RegisteredResource, Step } from "./types";
 
@@ -219,12 +219,11 @@ export async function up(
     for (const r of registered.values()) {
         const prior = before.state.get(r.urn);
         const step = r.step!;
-        const sent = prior ? applyIgnoreChanges(r.inputs, prior.inputs, r.options.ignoreChanges) : r.inputs;
-        record(next, r, step.op === "replace" ? (prior?.generation ?? 0) + 1 : (prior?.generation ?? 0), sent);
+        record(next, r, step.op === "replace" ? (prior?.generation ?? 0) + 1 : (prior?.generation ?? 0), step.sent);
         if (step.op === "create" || step.op === "replace") next.live.set(r.urn, structuredClone(r.outputs));
         else if (step.op === "update") {
             const live = next.live.get(r.urn)!;
-            for (const key of step.changedKeys) live[key] = structuredClone(sent[key]);
+            for (const key of step.changedKeys) live[key] = structuredClone(step.sent[key]);
         }
     }
     for (const step of steps.filter((s) => s.op === "delete")) {
@@ -364,8 +363,7 @@ function* controllerFights(before: World, registered: Map<string, RegisteredReso
     for (const owned of before.owned) {
         const r = registered.get(owned.urn);
         if (!r || r.step?.op !== "update") continue;
-        const prior = before.state.get(owned.urn)!;
-        const sent = applyIgnoreChanges(r.inputs, prior.inputs, r.options.ignoreChanges);
+        const sent = r.step.sent;
         const path = parsePath(owned.path);
         const key = String(path[0]);
         if (!r.step.changedKeys.includes(key)) continue;

@@ -217,8 +217,7 @@ function answerRegistrations(
                 // An existing resource keeps its id and outputs; an update changes what it sent.
                 id = prior.id;
                 const updated = { ...prior.outputs };
-                const sent = applyIgnoreChanges(plainInputs, prior.inputs, ignoreChanges);
-                for (const key of step.changedKeys) updated[key] = sent[key];
+                for (const key of step.changedKeys) updated[key] = step.sent[key];
                 newState = updated;
             } else {
                 const result = await mocks.newResource(
@@ -287,7 +286,7 @@ function answerRegistrations(
 
 /** What the engine and provider would do with this registration, given the resource's earlier state. */
 function decideStep(type: string, inputs: Record<string, any>, ignoreChanges: string[], prior: PriorResource | undefined): Step {
-    if (!prior) return { op: "create", changedKeys: [], replaceKeys: [], changedPaths: [], ignoredPaths: [] };
+    if (!prior) return { op: "create", changedKeys: [], replaceKeys: [], changedPaths: [], ignoredPaths: [], sent: inputs };
     const sent = applyIgnoreChanges(inputs, prior.inputs, ignoreChanges);
     // The bridged provider drops the diffs under ignored paths too (refreshed values the program
     // never declared included), so only what is left is sent.
@@ -298,7 +297,7 @@ function decideStep(type: string, inputs: Record<string, any>, ignoreChanges: st
         return changedLeaves(getPath(declared, path).value, getPath(inputs, path).value, path);
     });
     const op = diff.replaceKeys.length > 0 ? "replace" : diff.changedKeys.length > 0 ? "update" : "same";
-    return { op, ...diff, ignoredPaths };
+    return { op, ...diff, ignoredPaths, sent };
 }
 
 function withoutIgnored(diff: ReturnType<typeof providerDiff>, ignoreChanges: string[]): ReturnType<typeof providerDiff> {

@@ -48,6 +48,8 @@ export interface Step {
     changedPaths: string[];
     /** Paths the program now declares differently from its last run, kept at their old value by ignoreChanges. */
     ignoredPaths: string[];
+    /** What the provider gets: the inputs, with ignored paths at their prior values. */
+    sent: Record<string, any>;
 }
 
 /** A resource in Pulumi's state (the checkpoint): what the next `pulumi up` diffs against. */
