@@ -87,20 +87,25 @@ export function diffable(r: RegisteredResource): boolean {
 }
 
 function record(world: World, r: RegisteredResource, generation: number, inputs: Record<string, any>): void {
-    world.state.set(r.urn, {
+    world.state.set(r.urn, stateEntry(r, structuredClone, inputs, generation));
+}
+
+/** A registered resource as Pulumi's state holds it; `copy` copies each value (a clone, or one with secrets hashed). */
+function stateEntry(r: RegisteredResource, copy: <T>(value: T) => T, inputs: Record<string, any>, generation: number): PriorResource {
+    return {
         urn: r.urn,
         type: r.type,
         name: r.name,
         custom: r.custom,
         id: r.id,
-        inputs: structuredClone(inputs),
-        declared: structuredClone(r.inputs),
-        outputs: structuredClone(r.outputs),
+        inputs: copy(inputs),
+        declared: copy(r.inputs),
+        outputs: copy(r.outputs),
         dependencies: r.dependencies,
         ignoreChanges: r.options.ignoreChanges,
         deleteBeforeReplace: r.options.deleteBeforeReplace,
         generation,
-    });
+    };
 }
 
 /**
@@ -133,20 +138,7 @@ export function worldFromState(config: StackConfigValues, resources: readonly Pr
 /** The state entry of a registered resource, secrets hashed: what a plan saves for a later `--against`. */
 export function savedState(r: RegisteredResource): PriorResource {
     const secrets = r.secretInputs ?? [];
-    return {
-        urn: r.urn,
-        type: r.type,
-        name: r.name,
-        custom: r.custom,
-        id: r.id,
-        inputs: hashSecrets(r.inputs, secrets),
-        declared: hashSecrets(r.inputs, secrets),
-        outputs: hashSecrets(r.outputs, secrets),
-        dependencies: r.dependencies,
-        ignoreChanges: r.options.ignoreChanges,
-        deleteBeforeReplace: r.options.deleteBeforeReplace,
-        generation: 0,
-    };
+    return stateEntry(r, (value) => hashSecrets(value as Record<string, any>, secrets) as typeof value, r.inputs, 0);
 }
 
 /** `pulumi refresh`: the state takes what AWS has; the inputs Pulumi tracks take the refreshed values. */
