@@ -81,9 +81,9 @@ export async function firstUp(config: StackConfigValues): Promise<World> {
     return world;
 }
 
-/** Custom resources, and awsx's remote VPC component (diffed by its inputs). */
+/** What the engine diffs (offline/engine.ts): custom resources, and remote components (awsx's VPC) by their inputs. */
 export function diffable(r: RegisteredResource): boolean {
-    return r.custom || r.type.startsWith("awsx:");
+    return r.custom || r.remote === true;
 }
 
 function record(world: World, r: RegisteredResource, generation: number, inputs: Record<string, any>): void {

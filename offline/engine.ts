@@ -248,6 +248,7 @@ function answerRegistrations(
                 type: req.getType(),
                 name: req.getName(),
                 custom: req.getCustom(),
+                ...(req.getRemote?.() ? { remote: true } : {}),
                 ...(req.getCustom() && id ? { id } : {}),
                 parent: req.getParent() || undefined,
                 provider: req.getProvider() || undefined,

@@ -12,6 +12,8 @@ export interface RegisteredResource {
     name: string;
     /** true for provider-backed resources, false for components (and the stack). */
     custom: boolean;
+    /** true for a remote component (awsx's VPC): diffed by its inputs, its children not modelled. */
+    remote?: boolean;
     /** The physical id the provider returned (custom resources). */
     id?: string;
     parent?: string;
