@@ -45,6 +45,20 @@ export interface OutputStream {
     columns?: number;
 }
 
+/**
+ * Runs a follower's per-poll hook (`onPoll`); if it throws, the progress line ends first, so
+ * the error that ends the follow prints on a line of its own.
+ */
+export async function runPollHook<T>(reporter: Reporter, hook: ((snapshot: T) => Promise<void> | void) | undefined, snapshot: T): Promise<void> {
+    if (!hook) return;
+    try {
+        await hook(snapshot);
+    } catch (e) {
+        reporter.progressDone();
+        throw e;
+    }
+}
+
 export function formatElapsed(ms: number): string {
     const total = Math.max(0, Math.floor(ms / 1000));
     const hours = Math.floor(total / 3600);

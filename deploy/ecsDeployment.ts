@@ -30,7 +30,7 @@ import {
     type ServiceDeployment,
     type ServiceEvent,
 } from "@aws-sdk/client-ecs";
-import type { Clock, Reporter } from "./console";
+import { runPollHook, type Clock, type Reporter } from "./console";
 import { DeployError, errorText } from "./errors";
 import type { TimeoutDecision } from "./timeout";
 
@@ -449,14 +449,7 @@ export async function followEcsDeployment(target: EcsServiceRef, options: EcsFol
         }
         printEvents(reporter, snapshot.service.events, printed, eventLines);
         reporter.progress(describeEcsProgress(snapshot), clock.now() - started);
-        if (options.onPoll) {
-            try {
-                await options.onPoll(snapshot);
-            } catch (e) {
-                reporter.progressDone();
-                throw e;
-            }
-        }
+        await runPollHook(reporter, options.onPoll, snapshot);
         // Kept as last seen: once ECS drops a failed deployment from the list, its reason is only here.
         followed = snapshot.service.deployments?.find((d) => d.id === followed!.id) ?? followed;
         const verdict = assessEcsDeployment({

@@ -10,7 +10,7 @@ import {
     GetDeploymentTargetCommand,
     ListDeploymentTargetsCommand,
 } from "@aws-sdk/client-codedeploy";
-import type { Clock, Reporter } from "./console";
+import { runPollHook, type Clock, type Reporter } from "./console";
 import { continueCommand, describeProgress, isTerminal, stopCommand, type DeploymentSnapshot, type TerminalStatus } from "./progress";
 
 export type FollowOutcome = TerminalStatus | "TimedOut" | "Interrupted";
@@ -59,14 +59,7 @@ export async function followDeployment(deploymentId: string, options: FollowOpti
         }
         reporter.progress(describeProgress(snapshot), clock.now() - started);
         hints.announce(snapshot);
-        if (options.onPoll) {
-            try {
-                await options.onPoll(snapshot);
-            } catch (e) {
-                reporter.progressDone();
-                throw e;
-            }
-        }
+        await runPollHook(reporter, options.onPoll, snapshot);
         const status = snapshot.deployment.status;
         if (isTerminal(status)) return end(reporter, status, snapshot);
         const remaining = deadline - clock.now();
