@@ -4,7 +4,7 @@
  * pack directory), serves the Engine gRPC service the pack logs to, and talks to the pack's
  * Analyzer service with the @pulumi/pulumi protobuf stubs. Shared by the gRPC tests and the bench.
  */
-import { execFileSync, spawn, type ChildProcess } from "child_process";
+import { spawn, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
@@ -15,6 +15,10 @@ import { newestPackSource } from "../policies/lib/compiled";
 import { childEnv } from "./childEnv";
 import { PROJECT_DIR } from "./paths";
 import { loadPolicyPackConfig, reconcilePolicyConfig, toStruct } from "./policyRunner";
+
+// Plain CommonJS shared with the build scripts (no typings), found from the repository: this file also runs compiled, from bin/.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { withBuildLock } = require(path.join(PROJECT_DIR, "scripts", "buildLock.cjs")) as { withBuildLock<T>(root: string, fn: () => Promise<T>): Promise<T> };
 
 export const PACK_DIR = path.join(PROJECT_DIR, "policies");
 
@@ -48,15 +52,22 @@ export function packMain(packDir = PACK_DIR): string {
 /**
  * The pack ships compiled (the CLI would otherwise type-check it with ts-node on every preview,
  * seconds each time). `npm ci` builds it (`prepare`); this rebuilds it when a source is newer,
- * so tests never exercise a stale build.
+ * so tests never exercise a stale build. Under the build lock: the test files run on several
+ * workers, and two of them may find the pack stale at once.
  */
-export function ensurePackBuilt(packDir = PACK_DIR): { rebuilt: boolean } {
+export async function ensurePackBuilt(packDir = PACK_DIR): Promise<{ rebuilt: boolean }> {
     const main = packMain(packDir);
-    if (!main.endsWith(".js")) return { rebuilt: false };
-    const built = fs.existsSync(main) ? fs.statSync(main).mtimeMs : -1;
-    if (built >= (newestPackSource(packDir)?.mtimeMs ?? -Infinity)) return { rebuilt: false };
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", packDir], { stdio: "inherit" });
-    return { rebuilt: true };
+    const fresh = () => !main.endsWith(".js") || (fs.existsSync(main) ? fs.statSync(main).mtimeMs : -1) >= (newestPackSource(packDir)?.mtimeMs ?? -Infinity);
+    if (fresh()) return { rebuilt: false };
+    return withBuildLock(PROJECT_DIR, async () => {
+        if (fresh()) return { rebuilt: false };
+        const code = await new Promise<number>((resolve) => {
+            const child = spawn(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", packDir], { stdio: "inherit" });
+            child.on("close", (c) => resolve(c ?? 1));
+        });
+        if (code !== 0) throw new Error(`the policy pack did not compile (tsc -p ${packDir} exited ${code})`);
+        return { rebuilt: true };
+    });
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ export interface RunOptions {
     live?: LiveAccount;
     /** Secret inputs are recorded (and diffed) as hashes: for runs compared with a saved plan. */
     hashSecrets?: boolean;
+    /** Encode requests and responses as protobuf Structs, as the SDK does (slower: see withoutStructEncoding). */
+    protobuf?: boolean;
 }
 
 export interface RunResult {
@@ -49,6 +51,10 @@ const SIG = rpc.specialSigKey;
 // Internal to the SDK (no typings); required, not imported, so its export can be replaced for a run.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable: { debuggablePromise: unknown } = require("@pulumi/pulumi/runtime/debuggable");
+// The protobuf Struct class the SDK's runtime builds its requests and the mock monitor's responses with.
+const structpb: { Struct: { new (): object; fromJavaScript(value: unknown): object } } = require(
+    require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [path.dirname(require.resolve("@pulumi/pulumi/runtime/resource"))] }),
+);
 
 /** Turns the wire form of properties into plain values: secrets unwrapped (and reported), resource references as URNs. */
 export function plainProperties(value: unknown, at = "", secrets: string[] = []): unknown {
@@ -130,7 +136,9 @@ async function run(opts: RunOptions): Promise<RunResult> {
     const program = opts.program ?? (() => loadFresh(opts.projectDir ? path.join(opts.projectDir, "index.ts") : PROGRAM));
     let error: Error | undefined;
     let raw: Record<string, unknown> = {};
-    const restore = process.env.OFFLINE_STACK_TRACES ? () => undefined : withoutDebugTraces();
+    const restoreTraces = process.env.OFFLINE_STACK_TRACES ? () => undefined : withoutDebugTraces();
+    const restoreStructs = opts.protobuf ? () => undefined : withoutStructEncoding();
+    const restore = () => (restoreTraces(), restoreStructs());
     try {
         raw = ((await pulumi.runtime.runInPulumiStack(async () => program())) ?? {}) as Record<string, unknown>;
     } catch (e) {
@@ -162,6 +170,32 @@ function withoutDebugTraces(): () => void {
         debuggable.debuggablePromise = saved.promise;
         resource.stackTrace = saved.stackTrace;
     };
+}
+
+/**
+ * Under mocks every request and response stays in this process: the SDK encodes properties into a
+ * protobuf Struct and the mock monitor decodes them again (toJavaScript) at once, a tenth of a run.
+ * During a run the Struct hands back what that round trip yields, without the protobuf: a copy of
+ * the SDK's serialized value with each object's keys in order (serializeProperties leaves only JSON
+ * values: no undefined, functions or class instances).
+ */
+function withoutStructEncoding(): () => void {
+    const saved = structpb.Struct.fromJavaScript;
+    structpb.Struct.fromJavaScript = (value: unknown) => Object.assign(new structpb.Struct(), { toJavaScript: () => structCopy(value) });
+    return () => {
+        structpb.Struct.fromJavaScript = saved;
+    };
+}
+
+/** A JSON value as a protobuf Struct round trip returns it: copied, object keys sorted. */
+export function structCopy(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(structCopy);
+    if (value && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const k of Object.keys(value).sort()) out[k] = structCopy((value as Record<string, unknown>)[k]);
+        return out;
+    }
+    return value;
 }
 
 /** Loads the program anew, as each `pulumi up` does, without keeping the old copy (and its whole resource graph) alive. */

@@ -10,16 +10,32 @@ import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import lock from "./buildLock.cjs";
 import stamp from "./buildStamp.cjs";
+
+const { withBuildLock } = lock;
 
 const require = createRequire(import.meta.url);
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
+/** The projects a build compiles, relative to the repository: the policy pack and the program. */
+export const PROJECTS = ["policies", "tsconfig.build.json"];
+
 /**
  * Compiles `projects` (tsconfig paths relative to `dir`) side by side; writes the stamp only if all
  * succeed. Resolves to the exit code. tsc's output goes to this process's, or to `output` when given.
+ * Holds the build lock (scripts/buildLock.cjs): a build started meanwhile waits for this one.
  */
-export async function build(dir = root, projects = ["policies", "tsconfig.build.json"], output = undefined) {
+export function build(dir = root, projects = PROJECTS, output = undefined) {
+    return withBuildLock(dir, () => compile(dir, projects, output));
+}
+
+/** Builds only when bin/ is not a build of the sources as they are now (tests; one build for all who ask at once). */
+export function buildIfStale(dir = root, output = undefined) {
+    return withBuildLock(dir, () => (stamp.buildStatus(dir).current ? 0 : compile(dir, PROJECTS, output)));
+}
+
+async function compile(dir, projects, output) {
     // What this build reads, taken before it starts: a source edited meanwhile makes it stale at once.
     const sources = stamp.sourceDigest(dir);
     stamp.removeStamp(dir);

@@ -31,7 +31,7 @@ describe("policy pack over the analyzer gRPC protocol (run-policy-pack)", functi
     let client: analyzerGrpc.AnalyzerClient;
 
     before(async () => {
-        ensurePackBuilt();
+        await ensurePackBuilt();
         pack = await startPolicyPack({ project: "shop", stack: "test" });
         client = pack.client;
     });

@@ -11,16 +11,36 @@ import { readStackConfig } from "../../offline/stackFiles";
 
 // ES modules: loaded through a computed specifier so that neither tsc nor tsx rewrites the import into require().
 const importModule = new Function("specifier", "return import(specifier)") as <T>(s: string) => Promise<T>;
-type BuildModule = { build(dir?: string, projects?: string[], output?: (text: string) => void): Promise<number> };
+type BuildModule = {
+    build(dir?: string, projects?: string[], output?: (text: string) => void): Promise<number>;
+    buildIfStale(dir?: string): Promise<number>;
+};
 const buildModule = () => importModule<BuildModule>(path.join(PROJECT_DIR, "scripts", "build.mjs"));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const stamp = require("../../scripts/buildStamp.cjs") as { buildStatus(root: string): { current: boolean }; BUILD_STAMP: string };
+const stamp = require("../../scripts/buildStamp.cjs") as { BUILD_STAMP: string };
 
 /** The repository's build, as `npm ci` leaves it: rebuilt (type check included) when a source changed since. */
 async function ensureBuilt(): Promise<void> {
-    if (stamp.buildStatus(PROJECT_DIR).current) return;
-    const { build } = await buildModule();
-    assert.equal(await build(), 0, "npm run build failed: the program does not type-check");
+    const { buildIfStale } = await buildModule();
+    assert.equal(await buildIfStale(), 0, "npm run build failed: the program does not type-check");
+}
+
+/**
+ * What main.js throws when loaded from `dir` in this process: its refusal, without the runtime's
+ * start (a second or so). Only for a build it refuses: a current one would run the program here.
+ */
+function mainRefusal(dir: string): string {
+    const saved = Error.prepareStackTrace;
+    const file = path.join(dir, "main.js");
+    try {
+        require(file);
+    } catch (e) {
+        return e instanceof Error ? e.message : String(e);
+    } finally {
+        Error.prepareStackTrace = saved; // main.js installs its stack-frame mapping for the process
+        delete require.cache[file];
+    }
+    assert.fail("main.js ran the program instead of refusing it");
 }
 
 const withoutStackPrefix = (urn: string) => urn.replace("::pulumi:pulumi:Stack$", "::");
@@ -116,35 +136,10 @@ describe("the program through the real runtime (pulumi preview / up)", function 
             if (dir) fs.rmSync(dir, { recursive: true, force: true });
         });
 
-        it("runs a current build; refuses one older than the sources, and one that failed to type-check, registering nothing", async () => {
-            program("const size: number = 1;");
-            assert.equal(await build(), 0);
-            let run = await up();
-            assert.equal(run.code, 0, run.errors);
-            assert.deepEqual(run.types, ["pulumi:pulumi:Stack", "test:index:Thing"]);
-
-            // Edited after the build (pulumi up without npm run build): refused, naming the file.
-            program("const size: number = 2;");
-            run = await up();
-            assert.equal(run.code, 32);
-            assert.match(run.errors, /not built from these sources \(changed since the build: index\.ts\)\. Run `npm run build`/);
-            assert.deepEqual(run.types, ["pulumi:pulumi:Stack"], "nothing of the program registered");
-
-            // A type error: the build fails, emits nothing and leaves no stamp; pulumi up refuses.
-            const compiled = fs.readFileSync(path.join(dir, "bin", "index.js"), "utf8");
-            program('const size: number = "three";');
-            assert.notEqual(await build(), 0);
-            assert.match(output, /index\.ts\(2,7\): error TS2322/);
-            assert.equal(fs.readFileSync(path.join(dir, "bin", "index.js"), "utf8"), compiled, "noEmitOnError: bin/ untouched");
-            assert.ok(!fs.existsSync(path.join(dir, stamp.BUILD_STAMP)));
-            run = await up();
-            assert.equal(run.code, 32);
-            assert.match(run.errors, /no complete build of this program/);
-            assert.deepEqual(run.types, ["pulumi:pulumi:Stack"]);
-
-        });
-
-        it("once the type error is fixed, the rebuilt program runs again, its errors at their TypeScript lines", async () => {
+        // Two runs through the runtime, each over a second: a current build's own error, and the refusal of
+        // a build that failed on a type error. The stale build takes main.js's same branch (the stamp
+        // decides, see launch.test.ts), so its message is read from main.js in this process.
+        it("runs a current build, its errors at their TypeScript lines; refuses one older than the sources", async () => {
             program('const size: number = 4;\nif (size > 0) throw new Error("the program failed");');
             assert.equal(await build(), 0);
             const run = await up();
@@ -154,6 +149,23 @@ describe("the program through the real runtime (pulumi preview / up)", function 
             assert.match(run.errors, /the program failed/);
             assert.match(run.errors, new RegExp(`${path.join(dir, "index.ts").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:`), run.errors);
             assert.doesNotMatch(run.errors, /bin\/index\.js/);
+
+            // Edited after the build (pulumi up without npm run build): refused, naming the file.
+            program("const size: number = 2;");
+            assert.match(mainRefusal(dir), /not built from these sources \(changed since the build: index\.ts\)\. Run `npm run build`/);
+        });
+
+        it("a type error: the build fails, emits nothing and leaves no stamp; pulumi up refuses, registering nothing", async () => {
+            const compiled = fs.readFileSync(path.join(dir, "bin", "index.js"), "utf8");
+            program('const size: number = "three";');
+            assert.notEqual(await build(), 0);
+            assert.match(output, /index\.ts\(2,7\): error TS2322/);
+            assert.equal(fs.readFileSync(path.join(dir, "bin", "index.js"), "utf8"), compiled, "noEmitOnError: bin/ untouched");
+            assert.ok(!fs.existsSync(path.join(dir, stamp.BUILD_STAMP)));
+            const run = await up();
+            assert.equal(run.code, 32);
+            assert.match(run.errors, /no complete build of this program/);
+            assert.deepEqual(run.types, ["pulumi:pulumi:Stack"], "nothing of the program registered");
         });
     });
 });

@@ -1,0 +1,29 @@
+import { strict as assert } from "assert";
+import fc from "fast-check";
+import { runProgram, structCopy } from "../../offline/engine";
+
+// The protobuf Struct class of the SDK's runtime (what the engine skips during a run).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const structpb = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi/runtime/resource")] })) as {
+    Struct: { fromJavaScript(v: unknown): { toJavaScript(): unknown } };
+};
+
+describe("offline engine: requests without the protobuf round trip", () => {
+    it("copies a JSON value exactly as a Struct round trip returns it, key order included", () => {
+        fc.assert(
+            fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (value) => {
+                assert.equal(JSON.stringify(structCopy(value)), JSON.stringify(structpb.Struct.fromJavaScript(value).toJavaScript()));
+            }),
+            { numRuns: 300 },
+        );
+    });
+
+    it("records the same resources, inputs, outputs and key order as a run through protobuf", async () => {
+        const fast = await runProgram({ stack: "prod" });
+        const encoded = await runProgram({ stack: "prod", protobuf: true });
+        assert.ifError(fast.error);
+        assert.ok(fast.resources.length > 50);
+        assert.equal(JSON.stringify(fast.resources), JSON.stringify(encoded.resources));
+        assert.equal(JSON.stringify(fast.outputs), JSON.stringify(encoded.outputs));
+    });
+});
