@@ -19,12 +19,22 @@ export const SECRET_PLACEHOLDER = "[secret]";
  * the project file fill keys the stack leaves out, and a key holding any `secure:` value is secret.
  */
 export function readStackConfig(projectDir: string, stack: string, file?: string): StackConfigValues {
-    const projectFile = path.join(projectDir, "Pulumi.yaml");
-    const project = parse(fs.readFileSync(projectFile, "utf8")) as { name: string; config?: Record<string, unknown> };
+    const project = parseYamlFile(path.join(projectDir, "Pulumi.yaml")) as { name: string; config?: Record<string, unknown> };
     const stackFile = file ?? path.join(projectDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) throw new Error(`no stack file ${stackFile} (stacks here: ${listStacks(projectDir).join(", ") || "none"})`);
-    const stackDoc = (parse(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const stackDoc = (parseYamlFile(stackFile) ?? {}) as { config?: Record<string, unknown> };
     return configValues(project.name, stack, stackDoc.config ?? {}, project.config ?? {});
+}
+
+const parsed = new Map<string, { text: string; doc: unknown }>();
+/** A YAML file's document, parsed again only when its text changed (the tests and the day-2 model read the stack files hundreds of times; configValues only reads it). */
+function parseYamlFile(file: string): unknown {
+    const text = fs.readFileSync(file, "utf8");
+    const hit = parsed.get(file);
+    if (hit?.text === text) return hit.doc;
+    const doc = parse(text) as unknown;
+    parsed.set(file, { text, doc });
+    return doc;
 }
 
 export function listStacks(projectDir: string): string[] {

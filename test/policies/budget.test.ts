@@ -7,7 +7,8 @@
 import * as assert from "assert";
 import * as path from "path";
 import { parseStackConfig } from "../../config";
-import { PROJECT_DIR, runProgram } from "../../offline/engine";
+import { PROJECT_DIR } from "../../offline/engine";
+import { previewStack } from "../program/helpers";
 import { planStack } from "../../offline/plan";
 import { loadPolicyPackConfig, runPolicyPack } from "../../offline/policyRunner";
 import { readStackConfig } from "../../offline/stackFiles";
@@ -460,7 +461,7 @@ describe(BUDGET_POLICY, () => {
                 }
             });
             it(`${stack}: a first preview decides it too (no undecided note)`, async () => {
-                const run = await runProgram({ stack, preview: true });
+                const run = await previewStack(stack);
                 const config = loadPolicyPackConfig(path.join(PROJECT_DIR, "policies", "config", `${stack}.json`));
                 const res = await runPolicyPack(run.resources, { preview: true, config: { ...config, [BUDGET_POLICY]: { budgetSeconds: budgets[stack], reportUndecided: true } } });
                 const mine = res.violations.filter((v) => v.policyName === BUDGET_POLICY);

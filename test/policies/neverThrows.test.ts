@@ -87,7 +87,9 @@ describe("no policy ever throws", function () {
                 }
             }
         }), { numRuns: 300 });
-        assert.ok(reported > 50, `the generated shapes exercise the rules (${reported} findings)`);
+        // About 65 findings in 300 runs (45 to 75 seen over random seeds; 50 failed one run in ten): the
+        // check is that the generated shapes reach the rules at all, not how often a seed happens to.
+        assert.ok(reported > 20, `the generated shapes exercise the rules (${reported} findings)`);
     });
 
     it("resource validations with odd args (props null, a number, an array; getConfig throwing)", async () => {

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { PROGRAM, PROJECT_DIR, runProgram } from "../../offline/engine";
+import { PROGRAM, PROJECT_DIR } from "../../offline/engine";
+import { previewStack } from "../program/helpers";
 import { planStack } from "../../offline/plan";
 import { loadPolicyPackConfig, runPolicyPack } from "../../offline/policyRunner";
 import type { RegisteredResource } from "../../offline/types";
@@ -326,7 +327,7 @@ describe("our stacks and the two task definition policies", function () {
         it(`${stack}: the worker's task definition is joined and passes; no finding at all (up and preview)`, async () => {
             const { policy } = await planStack({ stack });
             assert.deepStrictEqual(policy!.violations.filter(ours), []);
-            const run = await runProgram({ stack, preview: true });
+            const run = await previewStack(stack);
             const config = loadPolicyPackConfig(path.join(PROJECT_DIR, "policies", "config", `${stack}.json`));
             const previewed = await runPolicyPack(run.resources, { preview: true, config });
             assert.deepStrictEqual(previewed.violations.filter(ours), []);

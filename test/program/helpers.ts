@@ -12,6 +12,13 @@ export function runStack(stack: string): Promise<RunResult> {
     return cache.get(stack)!;
 }
 
+/** A stack's first `pulumi preview` (computed outputs unknown), once per test process. */
+export function previewStack(stack: string): Promise<RunResult> {
+    const key = `${stack} (preview)`;
+    if (!cache.has(key)) cache.set(key, runProgram({ stack, preview: true }));
+    return cache.get(key)!;
+}
+
 /** Runs index.ts with a config given inline (keys without namespace belong to the project). */
 export function runWithConfig(config: Record<string, unknown>, stack = "test"): Promise<RunResult> {
     return runProgram({ stack, config: configValues("ecs-deploy", stack, { "aws:region": "eu-west-1", ...config }) });

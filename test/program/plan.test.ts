@@ -7,10 +7,18 @@ import { stringify } from "yaml";
 import { EXIT, planCommand, type Plan } from "../../offline/plan";
 import { service } from "./helpers";
 
-async function plan(argv: string[]): Promise<{ code: number; text: string }> {
-    let text = "";
-    const code = await planCommand(argv, { out: (t) => (text += t) });
-    return { code, text };
+const planned = new Map<string, Promise<{ code: number; text: string }>>();
+/** `npm run plan -- <argv>`: the same command line plans the same files the same way, so it runs once (a diagram file is written each time). */
+function plan(argv: string[]): Promise<{ code: number; text: string }> {
+    const run = async () => {
+        let text = "";
+        const code = await planCommand(argv, { out: (t) => (text += t) });
+        return { code, text };
+    };
+    if (argv.includes("--diagram")) return run();
+    const key = JSON.stringify(argv);
+    if (!planned.has(key)) planned.set(key, run());
+    return planned.get(key)!;
 }
 
 function stackFile(config: Record<string, unknown>): string {

@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import { arnOf } from "../../components/naming";
-import { PROJECT_DIR, runProgram, type RunResult } from "../../offline/engine";
+import { PROJECT_DIR, type RunResult } from "../../offline/engine";
 import { DEFAULT_ACCOUNT } from "../../offline/mocks";
 import { loadPolicyPackConfig, runPolicyPack } from "../../offline/policyRunner";
-import { ofType, runStack } from "./helpers";
+import { ofType, previewStack, runStack } from "./helpers";
 import * as path from "path";
 
 /**
@@ -13,7 +13,7 @@ import * as path from "path";
 describe("a first preview decides every mandatory policy", () => {
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: no mandatory rule is left undecided, none is violated`, async () => {
-            const run = await runProgram({ stack, preview: true });
+            const run = await previewStack(stack);
             assert.equal(run.error, undefined, run.error?.stack);
             // The engine simulates a first preview: what AWS computes for a new resource is unknown.
             const service = ofType(run, "aws:ecs/service:Service")[0];
