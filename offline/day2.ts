@@ -8,6 +8,7 @@
  * back a value a controller set.
  */
 import { CODE_DEPLOY_RELEASE_FIELDS } from "../components/ignoreChanges";
+import { copyPlain } from "./copy";
 import { runProgram, type RunOptions, type RunResult } from "./engine";
 import { deepEqual, getPath, hashSecrets, parsePath } from "./providerDiff";
 import type { StackConfigValues } from "./stackFiles";
@@ -87,7 +88,7 @@ export function diffable(r: RegisteredResource): boolean {
 }
 
 function record(world: World, r: RegisteredResource, generation: number, inputs: Record<string, any>): void {
-    world.state.set(r.urn, stateEntry(r, structuredClone, inputs, generation));
+    world.state.set(r.urn, stateEntry(r, copyPlain, inputs, generation));
 }
 
 /** A registered resource as Pulumi's state holds it; `copy` copies each value (a clone, or one with secrets hashed). */
@@ -114,12 +115,12 @@ function stateEntry(r: RegisteredResource, copy: <T>(value: T) => T, inputs: Rec
  */
 function fillFromAws(world: World): void {
     for (const [urn, s] of world.state) {
-        if (!world.live.has(urn)) world.live.set(urn, structuredClone(s.outputs));
+        if (!world.live.has(urn)) world.live.set(urn, copyPlain(s.outputs));
         const live = world.live.get(urn)!;
         if (s.type === SERVICE && !live.capacityProviderStrategies?.length && !live.launchType) {
             const clusterName = String(live.cluster ?? "").split(":cluster/")[1];
             const capacity = [...world.state.values()].find((c) => c.type === CAPACITY && c.outputs.clusterName === clusterName);
-            if (capacity) live.capacityProviderStrategies = structuredClone(capacity.outputs.defaultCapacityProviderStrategies);
+            if (capacity) live.capacityProviderStrategies = copyPlain(capacity.outputs.defaultCapacityProviderStrategies);
         }
     }
 }
@@ -130,7 +131,7 @@ function fillFromAws(world: World): void {
  */
 export function worldFromState(config: StackConfigValues, resources: readonly PriorResource[]): World {
     const world: World = { config, state: new Map(), live: new Map(), owned: [], inProgress: new Set() };
-    for (const r of resources) world.state.set(r.urn, structuredClone(r));
+    for (const r of resources) world.state.set(r.urn, copyPlain(r));
     fillFromAws(world);
     return world;
 }
@@ -147,8 +148,8 @@ export function refresh(world: World): World {
     for (const [urn, s] of next.state) {
         const live = next.live.get(urn);
         if (!live) continue;
-        s.outputs = structuredClone(live);
-        for (const key of Object.keys(s.inputs)) if (key in live) s.inputs[key] = structuredClone(live[key]);
+        s.outputs = copyPlain(live);
+        for (const key of Object.keys(s.inputs)) if (key in live) s.inputs[key] = copyPlain(live[key]);
     }
     return next;
 }
@@ -205,17 +206,16 @@ export async function up(
         if (!registered.has(s.urn)) steps.push({ urn: s.urn, type: s.type, name: s.name, op: "delete", changedPaths: [], replaceKeys: [], deferred: [] });
     }
 
-    const next = cloneWorld(before);
-    next.config = config;
-    next.owned = [];
+    // Every state entry is recorded again or deleted below: only AWS's side is carried over.
+    const next: World = { ...cloneWorld(before, { state: false }), config, owned: [] };
     for (const r of registered.values()) {
         const prior = before.state.get(r.urn);
         const step = r.step!;
         record(next, r, step.op === "replace" ? (prior?.generation ?? 0) + 1 : (prior?.generation ?? 0), step.sent);
-        if (step.op === "create" || step.op === "replace") next.live.set(r.urn, structuredClone(r.outputs));
+        if (step.op === "create" || step.op === "replace") next.live.set(r.urn, copyPlain(r.outputs));
         else if (step.op === "update") {
             const live = next.live.get(r.urn)!;
-            for (const key of step.changedKeys) live[key] = structuredClone(step.sent[key]);
+            for (const key of step.changedKeys) live[key] = copyPlain(step.sent[key]);
         }
     }
     for (const step of steps.filter((s) => s.op === "delete")) {
@@ -399,11 +399,11 @@ function* misrouted(after: World): Generator<Finding> {
     }
 }
 
-function cloneWorld(w: World): World {
+function cloneWorld(w: World, opts: { state: boolean } = { state: true }): World {
     return {
         config: w.config,
-        state: new Map([...w.state].map(([k, v]) => [k, structuredClone(v)])),
-        live: new Map([...w.live].map(([k, v]) => [k, structuredClone(v)])),
+        state: opts.state ? new Map([...w.state].map(([k, v]) => [k, copyPlain(v)])) : new Map(),
+        live: new Map([...w.live].map(([k, v]) => [k, copyPlain(v)])),
         owned: [...w.owned],
         inProgress: new Set(w.inProgress),
     };
@@ -439,7 +439,7 @@ export function ecsBlueGreenSwap(world: World, service: string): World {
     for (const ruleArn of [adv.productionListenerRule, adv.testListenerRule]) {
         const rule = byArn(next, ruleArn);
         if (!rule) continue;
-        next.owned.push({ urn: rule[0], path: "actions", by: "ECS blue/green", was: structuredClone(rule[1].actions) });
+        next.owned.push({ urn: rule[0], path: "actions", by: "ECS blue/green", was: copyPlain(rule[1].actions) });
         rule[1].actions = [
             { type: "forward", forward: { targetGroups: [{ arn: lb.targetGroupArn, weight: 100 }, { arn: adv.alternateTargetGroupArn, weight: 0 }] } },
         ];
@@ -470,7 +470,7 @@ export function codeDeployRelease(world: World, service: string, image: string):
         if (next.state.get(urn)?.type !== LISTENER) continue;
         const action = l.defaultActions?.[0];
         if (action?.type === "forward" && action.targetGroupArn === from) {
-            next.owned.push({ urn, path: "defaultActions", by: "CodeDeploy", was: structuredClone(l.defaultActions) });
+            next.owned.push({ urn, path: "defaultActions", by: "CodeDeploy", was: copyPlain(l.defaultActions) });
             l.defaultActions = [{ ...action, targetGroupArn: to }];
         }
     }
@@ -487,7 +487,7 @@ export function withConfig(config: StackConfigValues, key: string, fn: (value: a
     } catch {
         parsed = raw;
     }
-    const value = fn(structuredClone(parsed));
+    const value = fn(copyPlain(parsed));
     const values = { ...config.values };
     if (value === undefined) delete values[full];
     else values[full] = typeof value === "string" ? value : JSON.stringify(value);

@@ -68,6 +68,7 @@ export const AWS_FILLED: Readonly<Record<string, Readonly<Record<string, "comput
 const ENGINE_KEYS = new Set(["__defaults"]);
 
 import { createHash } from "crypto";
+import { copyPlain } from "./copy";
 
 export type Path = (string | number)[];
 
@@ -120,12 +121,12 @@ function deletePath(obj: any, path: Path): boolean {
  * the old inputs is deleted from the new ones. Returns the inputs Pulumi hands the provider.
  */
 export function applyIgnoreChanges(news: Record<string, unknown>, oldInputs: Record<string, unknown>, ignoreChanges: readonly string[]): Record<string, unknown> {
-    const out = structuredClone(news);
+    const out = copyPlain(news);
     for (const raw of ignoreChanges) {
         const path = parsePath(raw);
         if (path.length === 0) continue;
         const old = getPath(oldInputs, path);
-        if (old.found) setPath(out, path, structuredClone(old.value));
+        if (old.found) setPath(out, path, copyPlain(old.value));
         else if (getPath(out, path).found) deletePath(out, path);
     }
     return out;
@@ -206,7 +207,7 @@ export function providerDiff(type: string, state: Record<string, unknown>, state
  */
 export function hashSecrets<T extends Record<string, unknown>>(obj: T, secretPaths: readonly string[]): T {
     if (secretPaths.length === 0) return obj;
-    const out = structuredClone(obj);
+    const out = copyPlain(obj);
     for (const raw of secretPaths) {
         const path = parsePath(raw);
         const found = getPath(out, path);

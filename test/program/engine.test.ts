@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
+import { copyPlain } from "../../offline/copy";
 import { runProgram, structCopy } from "../../offline/engine";
 
 // The protobuf Struct class of the SDK's runtime (what the engine skips during a run).
@@ -25,5 +26,27 @@ describe("offline engine: requests without the protobuf round trip", () => {
         assert.ok(fast.resources.length > 50);
         assert.equal(JSON.stringify(fast.resources), JSON.stringify(encoded.resources));
         assert.equal(JSON.stringify(fast.outputs), JSON.stringify(encoded.outputs));
+    });
+});
+
+describe("offline copyPlain (the day-2 model's copies of state and live values)", () => {
+    it("copies plain data as structuredClone does, sharing no object with the original", () => {
+        fc.assert(
+            fc.property(fc.jsonValue(), (value) => {
+                const copied = copyPlain(value);
+                assert.deepStrictEqual(copied, structuredClone(value));
+                const shared = (a: unknown, b: unknown): boolean =>
+                    a !== null && typeof a === "object" && (a === b || Object.keys(a).some((k) => shared((a as any)[k], (b as any)[k])));
+                assert.ok(!shared(copied, value));
+            }),
+            { numRuns: 200 },
+        );
+    });
+
+    it("leaves other objects (a Date, a Map) to structuredClone", () => {
+        const value = { at: new Date(0), seen: new Map([["a", 1]]) };
+        const copied = copyPlain(value);
+        assert.ok(copied.at instanceof Date && copied.at !== value.at && copied.at.getTime() === 0);
+        assert.ok(copied.seen instanceof Map && copied.seen !== value.seen && copied.seen.get("a") === 1);
     });
 });

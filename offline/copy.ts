@@ -1,0 +1,15 @@
+/**
+ * A deep copy of plain data (objects, arrays, primitives): what the offline state, AWS's live values
+ * and resource inputs are. Several times faster than structuredClone on them, which the day-2
+ * model calls for every resource of every simulated `pulumi up`. Anything else (a Date, a Map) is
+ * left to structuredClone.
+ */
+export function copyPlain<T>(value: T): T {
+    if (value === null || typeof value !== "object") return value;
+    if (Array.isArray(value)) return value.map(copyPlain) as T;
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = copyPlain((value as Record<string, unknown>)[key]);
+    return out as T;
+}
