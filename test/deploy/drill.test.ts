@@ -1,7 +1,7 @@
 /**
  * The rollback drill end to end (`npm run drill`, deploy/drill/cli.ts), against a simulated AWS
- * account: ECS, CodeDeploy, SQS, SNS, CloudWatch and Application Auto Scaling are mocked with
- * aws-sdk-client-mock, and their answers move with a fake clock (time passes only when the drill
+ * account: ECS, CodeDeploy, SQS, SNS, CloudWatch and Application Auto Scaling answer through client
+ * doubles (clientDouble in ./helpers), and their answers move with a fake clock (time passes only when the drill
  * sleeps). Each scenario says when (if ever) the rollback starts, how long until the service is
  * steady again, which mechanism AWS reports, and when (if ever) the notification reaches the topic.
  *
@@ -36,14 +36,13 @@ import {
 } from "@aws-sdk/client-ecs";
 import { SNSClient, SubscribeCommand, UnsubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { mockClient } from "aws-sdk-client-mock";
 import { codeDeployFailureMessage, deploymentFailedMessage } from "../../components/eventPatterns";
 import { appSpecTemplate } from "../../deploy/appspec";
 import { runDrillCli, type DrillCliIo } from "../../deploy/drill/cli";
 import { DeployError } from "../../deploy/errors";
 import type { DrillKind } from "../../deploy/drill/target";
 import type { StackOutputs } from "../../deploy/outputs";
-import { fakeClock, type FakeClock } from "./helpers";
+import { clientDouble, fakeClock, type FakeClock } from "./helpers";
 
 const REGION = "eu-west-1";
 const ACCOUNT = "111122223333";
@@ -127,12 +126,12 @@ const sqs = new SQSClient({ region: REGION });
 const sns = new SNSClient({ region: REGION });
 const cloudWatch = new CloudWatchClient({ region: REGION });
 const autoScaling = new ApplicationAutoScalingClient({ region: REGION });
-const ecsMock = mockClient(ecs);
-const cdMock = mockClient(codeDeploy);
-const sqsMock = mockClient(sqs);
-const snsMock = mockClient(sns);
-const cwMock = mockClient(cloudWatch);
-const aasMock = mockClient(autoScaling);
+const ecsMock = clientDouble(ecs);
+const cdMock = clientDouble(codeDeploy);
+const sqsMock = clientDouble(sqs);
+const snsMock = clientDouble(sns);
+const cwMock = clientDouble(cloudWatch);
+const aasMock = clientDouble(autoScaling);
 // The CLI destroys the clients it is given; these are shared by every test.
 for (const client of [ecs, codeDeploy, sqs, sns, cloudWatch, autoScaling]) client.destroy = () => undefined;
 

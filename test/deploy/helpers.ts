@@ -183,3 +183,42 @@ export const READ_ONLY_FIELDS = [
     "deregisteredAt",
     "deleteRequestedAt",
 ];
+
+type CommandClass = abstract new (...args: never[]) => { input: unknown };
+type Handler = (input: any) => unknown;
+
+/** What the drill test asks of a mocked AWS client: aws-sdk-client-mock's surface, without its sinon stubs. */
+export interface ClientDouble {
+    on(command: CommandClass): { resolves(output: unknown): ClientDouble; callsFake(fn: Handler): ClientDouble };
+    /** Forgets the handlers and the calls. */
+    reset(): void;
+    calls(): { args: [{ input: unknown }] }[];
+    commandCalls(command: CommandClass): { args: [{ input: unknown }] }[];
+}
+
+/**
+ * Replaces `client.send` with a dispatch on the command's class (a command with no handler
+ * resolves to undefined, as with aws-sdk-client-mock) and records every command sent. sinon's
+ * argument matching and call records made the drill's polling scenarios several times slower.
+ */
+export function clientDouble(client: { send: unknown }): ClientDouble {
+    const handlers = new Map<unknown, Handler>();
+    const sent: { input: unknown }[] = [];
+    (client as { send: (command: { input: unknown }) => Promise<unknown> }).send = async (command) => {
+        sent.push(command);
+        return handlers.get(command.constructor)?.(command.input);
+    };
+    const double: ClientDouble = {
+        on: (command) => ({
+            resolves: (output) => (handlers.set(command, () => output), double),
+            callsFake: (fn) => (handlers.set(command, fn), double),
+        }),
+        reset: () => {
+            handlers.clear();
+            sent.length = 0;
+        },
+        calls: () => sent.map((c) => ({ args: [c] as [{ input: unknown }] })),
+        commandCalls: (command) => sent.filter((c) => c instanceof command).map((c) => ({ args: [c] as [{ input: unknown }] })),
+    };
+    return double;
+}
