@@ -8,8 +8,6 @@ import * as assert from "assert";
 import * as path from "path";
 import { parseStackConfig } from "../../config";
 import { PROJECT_DIR } from "../../offline/engine";
-import { previewStack } from "../program/helpers";
-import { planStack } from "../../offline/plan";
 import { loadPolicyPackConfig, runPolicyPack } from "../../offline/policyRunner";
 import { readStackConfig } from "../../offline/stackFiles";
 import { serviceTimings } from "../../offline/timing";
@@ -19,6 +17,7 @@ import { StackIndex, StackResource, toStackResources } from "../../policies/lib/
 import { AWS_DEFAULTS, PROVIDER_DEFAULTS, rolloutTiming } from "../../policies/lib/timing";
 import { BUDGET_POLICY, checkRollbackDetectionBudget, rollbackDetectionBudget } from "../../policies/rules/budget";
 import { compliantStack, ref, StackBuilder, U, urnOf } from "./fixtures";
+import { planOf, previewStack } from "../program/helpers";
 import { stackArgs, validateStack } from "./helpers";
 
 const SVC = "aws:ecs/service:Service";
@@ -430,7 +429,7 @@ describe(BUDGET_POLICY, () => {
             it(`${stack}: the configured budget; no finding (prod exempts CodeDeploy's hour for web); the numbers equal the model's from the stack config`, async () => {
                 const config = loadPolicyPackConfig(path.join(PROJECT_DIR, "policies", "config", `${stack}.json`));
                 assert.strictEqual((config[BUDGET_POLICY] as { budgetSeconds: number }).budgetSeconds, budgets[stack]);
-                const { policy, run } = await planStack({ stack });
+                const { policy, run } = await planOf(stack);
                 const found = policy!.violations.filter((v) => v.policyName === BUDGET_POLICY);
                 // prod's web is released through CodeDeploy: an hour for a task set that never becomes healthy (see README)
                 for (const f of found) {

@@ -2,7 +2,6 @@ import * as assert from "assert";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { PROGRAM, PROJECT_DIR } from "../../offline/engine";
-import { previewStack } from "../program/helpers";
 import { planStack } from "../../offline/plan";
 import { loadPolicyPackConfig, runPolicyPack } from "../../offline/policyRunner";
 import type { RegisteredResource } from "../../offline/types";
@@ -14,6 +13,7 @@ import {
     isSecretLookingName, NO_LB_HEALTH_CHECK_POLICY, PLAINTEXT_SECRETS_POLICY,
 } from "../../policies/rules/taskDefinitions";
 import { compliantStack, ref, single, StackBuilder, U, urnOf } from "./fixtures";
+import { planOf, previewStack } from "../program/helpers";
 import { stackArgs, validateResource, validateStack } from "./helpers";
 
 const SVC = "aws:ecs/service:Service";
@@ -325,7 +325,7 @@ describe("our stacks and the two task definition policies", function () {
 
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: the worker's task definition is joined and passes; no finding at all (up and preview)`, async () => {
-            const { policy } = await planStack({ stack });
+            const { policy } = await planOf(stack);
             assert.deepStrictEqual(policy!.violations.filter(ours), []);
             const run = await previewStack(stack);
             const config = loadPolicyPackConfig(path.join(PROJECT_DIR, "policies", "config", `${stack}.json`));

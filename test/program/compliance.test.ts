@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { EXIT, planCommand, planStack } from "../../offline/plan";
 import { PROGRAM } from "../../offline/engine";
+import { planOf } from "./helpers";
 
 /** index.ts, with a client-side transformation that turns a safety net off, as a careless edit would. */
 function brokenProgram(type: string, change: (props: Record<string, any>) => Record<string, any>) {
@@ -15,7 +16,7 @@ function brokenProgram(type: string, change: (props: Record<string, any>) => Rec
 describe("our own stacks comply with the policy pack", () => {
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: every registered resource passes, no mandatory violation`, async () => {
-            const { plan, policy } = await planStack({ stack });
+            const { plan, policy } = await planOf(stack);
             assert.equal(plan.error, undefined);
             assert.ok(policy, "the pack ran");
             assert.equal(policy!.mandatoryCount, 0, JSON.stringify(policy!.violations, null, 2));

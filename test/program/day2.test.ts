@@ -5,6 +5,13 @@ import { PROJECT_DIR } from "../../offline/engine";
 
 const config = (stack: string) => readStackConfig(PROJECT_DIR, stack);
 
+const firstUps = new Map<string, Promise<World>>();
+/** The committed stack after its first `pulumi up`, made once: every operation on a world returns a new one. */
+function deployed(stack: string): Promise<World> {
+    if (!firstUps.has(stack)) firstUps.set(stack, firstUp(config(stack)));
+    return firstUps.get(stack)!;
+}
+
 /** Nothing refused, nothing a controller set sent back. */
 function assertSafe(result: UpResult, what: string): void {
     assert.deepEqual(result.refused.map((f) => `${f.name}: ${f.message}`), [], `${what}: refused`);
@@ -25,7 +32,7 @@ async function ecsRelease(world: World, service: string, image: string, bluegree
 describe("day 2: a second `pulumi up` after releases", () => {
     it("changes nothing after the first up, with or without refresh", async () => {
         for (const stack of ["dev", "prod"]) {
-            const world = await firstUp(config(stack));
+            const world = await deployed(stack);
             for (const refreshFirst of [true, false]) {
                 const again = await up(world, { refresh: refreshFirst });
                 assertSafe(again, `${stack} (refresh ${refreshFirst})`);
@@ -35,7 +42,7 @@ describe("day 2: a second `pulumi up` after releases", () => {
     });
 
     it("rolling: each release replaces the task definition and updates the service; the next up changes nothing", async () => {
-        let world = await firstUp(config("dev"));
+        let world = await deployed("dev");
         for (const image of ["example/web:2", "example/web:3"]) {
             const release = await ecsRelease(world, "web", image, false);
             assert.ok(changes(release.result).some((c) => c.startsWith("replace web ")), "a new task-definition revision");
@@ -48,7 +55,7 @@ describe("day 2: a second `pulumi up` after releases", () => {
     });
 
     it("ECS blue/green: after one and two releases (target groups swapped), the next up sends nothing back, with or without refresh", async () => {
-        let world = await firstUp(config("prod"));
+        let world = await deployed("prod");
         for (const [n, image] of ["example/api:2", "example/api:3"].entries()) {
             world = (await ecsRelease(world, "api", image, true)).world;
             const live = [...world.live.values()].find((l) => l.name === "prod-api")!;
@@ -64,7 +71,7 @@ describe("day 2: a second `pulumi up` after releases", () => {
     });
 
     it("CodeDeploy: after one and two releases (listeners re-pointed, new task definition), the next up sends nothing back", async () => {
-        let world = await firstUp(config("prod"));
+        let world = await deployed("prod");
         for (const image of ["example/web:2", "example/web:3"]) {
             world = codeDeployRelease(world, "web", image);
             for (const refreshFirst of [true, false]) {
@@ -79,7 +86,7 @@ describe("day 2: a second `pulumi up` after releases", () => {
     });
 
     it("refuses to update a stack while a release is running, and only warns in preview", async () => {
-        const world = await firstUp(config("prod"));
+        const world = await deployed("prod");
         const busy = { ...world, inProgress: new Set(["prod-web"]) };
         const result = await up(busy);
         assert.match(String(result.run.error?.message), /release is in progress[\s\S]*web: a CodeDeploy deployment is still running/);
@@ -89,7 +96,7 @@ describe("day 2: a second `pulumi up` after releases", () => {
 
 describe("day 2 defects (each refused or fought before its fix)", () => {
     it("1: after an ECS blue/green release a config change does not put production back on the old target group", async () => {
-        let world = await firstUp(config("prod"));
+        let world = await deployed("prod");
         world = (await ecsRelease(world, "api", "example/api:2", true)).world;
         // A change that touches the service and its rules: the health-check grace period and a new host header.
         const changed = withService(world.config, "api", (s) => ({ ...s, healthCheck: { ...s.healthCheck, gracePeriodSeconds: 90 }, routing: { ...s.routing, hostHeaders: ["api.example.com"] } }));
@@ -101,7 +108,7 @@ describe("day 2 defects (each refused or fought before its fix)", () => {
     });
 
     it("2: refresh does not make the next up change the capacity strategy (the service declares the cluster's)", async () => {
-        const world = await firstUp(config("dev"));
+        const world = await deployed("dev");
         const next = await up(refresh(world));
         assertSafe(next, "up after refresh");
         assert.deepEqual(changes(next), []);
@@ -112,7 +119,7 @@ describe("day 2 defects (each refused or fought before its fix)", () => {
     });
 
     it("3: network changes never go to a CODE_DEPLOY service through UpdateService; they wait for the next release", async () => {
-        const world = await firstUp(config("prod"));
+        const world = await deployed("prod");
         const noNat = { ...world.config, values: { ...world.config.values, "ecs-deploy:natGateways": "none" } };
         const result = await up(world, { config: noNat });
         assertSafe(result, "NAT gateways off");
@@ -128,7 +135,7 @@ describe("day 2 defects (each refused or fought before its fix)", () => {
     it("5: turning HTTPS on and off keeps one listener per port, for every mode, after releases too", async () => {
         const cert = "arn:aws:acm:eu-west-1:123456789012:certificate/abc-123";
         for (const stack of ["dev", "prod"]) {
-            let world = await firstUp(config(stack));
+            let world = await deployed(stack);
             if (stack === "prod") world = ecsBlueGreenSwap((await ecsRelease(world, "api", "example/api:2", true)).world, "api");
             if (stack === "prod") world = codeDeployRelease(world, "web", "example/web:2");
             const on = await up(world, { config: { ...world.config, values: { ...world.config.values, "ecs-deploy:certificateArn": cert } } });
@@ -141,7 +148,7 @@ describe("day 2 defects (each refused or fought before its fix)", () => {
     });
 
     it("6: the blue/green service waits for its infrastructure role's permissions, not just the role", async () => {
-        const world = await firstUp(config("prod"));
+        const world = await deployed("prod");
         const run = (await up(world)).run;
         const api = run.resources.find((r) => r.type === "aws:ecs/service:Service" && r.name === "api")!;
         const attachment = run.resources.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.name === "api-infrastructure")!;

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseStackConfig } from "../../config";
 import { runProgram, type RunResult } from "../../offline/engine";
+import { planStack } from "../../offline/plan";
 import { configValues } from "../../offline/stackFiles";
 import type { RegisteredResource } from "../../offline/types";
 
@@ -10,6 +11,13 @@ const cache = new Map<string, Promise<RunResult>>();
 export function runStack(stack: string): Promise<RunResult> {
     if (!cache.has(stack)) cache.set(stack, runProgram({ stack }));
     return cache.get(stack)!;
+}
+
+const plans = new Map<string, ReturnType<typeof planStack>>();
+/** A stack's offline plan with its policy verdict (policies/config/<stack>.json), once per test process. */
+export function planOf(stack: string): ReturnType<typeof planStack> {
+    if (!plans.has(stack)) plans.set(stack, planStack({ stack }));
+    return plans.get(stack)!;
 }
 
 /** A stack's first `pulumi preview` (computed outputs unknown), once per test process. */
