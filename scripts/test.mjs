@@ -65,7 +65,10 @@ export function typecheckState(dir = root) {
     return { buildInfo, lockDigestFile: `${buildInfo}.lock-digest` };
 }
 
-/** Drops tsc's incremental state when the dependencies changed since it was made (see above). */
+/**
+ * Drops tsc's incremental state unless it was made with the dependencies installed now (see above):
+ * true when it dropped it (the lockfile changed, or no lockfile was recorded with it).
+ */
 export function forgetStaleTypecheck(dir = root) {
     const { buildInfo, lockDigestFile } = typecheckState(dir);
     const lock = path.join(dir, "package-lock.json");
@@ -75,7 +78,7 @@ export function forgetStaleTypecheck(dir = root) {
     fs.rmSync(buildInfo, { force: true });
     fs.mkdirSync(path.dirname(lockDigestFile), { recursive: true });
     fs.writeFileSync(lockDigestFile, digest);
-    return recorded !== undefined;
+    return true;
 }
 
 const run = (script, args, stdio) =>
