@@ -10,6 +10,11 @@ export function copyPlain<T>(value: T): T {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return structuredClone(value);
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) out[key] = copyPlain((value as Record<string, unknown>)[key]);
+    for (const key of Object.keys(value)) {
+        const copied = copyPlain((value as Record<string, unknown>)[key]);
+        // An own "__proto__" key (JSON.parse makes one) stays a key: assigning it would set the prototype.
+        if (key === "__proto__") Object.defineProperty(out, key, { value: copied, enumerable: true, writable: true, configurable: true });
+        else out[key] = copied;
+    }
     return out as T;
 }

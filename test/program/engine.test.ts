@@ -43,6 +43,14 @@ describe("offline copyPlain (the day-2 model's copies of state and live values)"
         );
     });
 
+    it("keeps an own __proto__ key a key (JSON.parse makes one), as structuredClone does", () => {
+        const value = JSON.parse('{"__proto__": [1], "a": {"__proto__": {"b": 2}}}') as Record<string, unknown>;
+        const copied = copyPlain(value);
+        assert.deepStrictEqual(copied, structuredClone(value));
+        assert.equal(Object.getPrototypeOf(copied), Object.prototype);
+        assert.deepEqual(Object.keys(copied), ["__proto__", "a"]);
+    });
+
     it("leaves other objects (a Date, a Map) to structuredClone", () => {
         const value = { at: new Date(0), seen: new Map([["a", 1]]) };
         const copied = copyPlain(value);
