@@ -7,6 +7,7 @@ import { PROGRAM, PROJECT_DIR } from "./paths";
 import { AwsMocks, DEFAULT_ACCOUNT, type MockAccount } from "./mocks";
 import { readStackConfig, type StackConfigValues } from "./stackFiles";
 import { applyIgnoreChanges, changedLeaves, getPath, hashSecrets, parsePath, providerDiff } from "./providerDiff";
+import { structpb } from "./sdkStruct";
 import type { LiveAccount, PriorResource, RegisteredResource, Step } from "./types";
 
 export { PROGRAM, PROJECT_DIR } from "./paths";
@@ -51,10 +52,6 @@ const SIG = rpc.specialSigKey;
 // Internal to the SDK (no typings); required, not imported, so its export can be replaced for a run.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable: { debuggablePromise: unknown } = require("@pulumi/pulumi/runtime/debuggable");
-// The protobuf Struct class the SDK's runtime builds its requests and the mock monitor's responses with.
-const structpb: { Struct: { new (): object; fromJavaScript(value: unknown): object } } = require(
-    require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [path.dirname(require.resolve("@pulumi/pulumi/runtime/resource"))] }),
-);
 
 /** Turns the wire form of properties into plain values: secrets unwrapped (and reported), resource references as URNs. */
 export function plainProperties(value: unknown, at = "", secrets: string[] = []): unknown {
@@ -181,7 +178,7 @@ function withoutDebugTraces(): () => void {
  */
 function withoutStructEncoding(): () => void {
     const saved = structpb.Struct.fromJavaScript;
-    structpb.Struct.fromJavaScript = (value: unknown) => Object.assign(new structpb.Struct(), { toJavaScript: () => structCopy(value) });
+    structpb.Struct.fromJavaScript = (value) => Object.assign(new structpb.Struct(), { toJavaScript: () => structCopy(value) as Record<string, unknown> });
     return () => {
         structpb.Struct.fromJavaScript = saved;
     };

@@ -26,6 +26,7 @@ import type { EnforcementLevel, Policies, PolicyPackArgs } from "@pulumi/policy"
 import * as analyzerpb from "@pulumi/pulumi/proto/analyzer_pb";
 import { PACK_NAME, packArgs } from "../policies/pack";
 import { PROJECT_DIR } from "./paths";
+import { structpb } from "./sdkStruct";
 import type { RegisteredResource } from "./types";
 
 /** The sentinel the engine sends for a value unknown during preview (any type). */
@@ -44,22 +45,11 @@ interface PolicyServerInternals {
 interface ProtoUtilInternals {
     convertEnforcementLevel(level: number): EnforcementLevel;
 }
-interface StructModule {
-    Struct: {
-        new (): { toJavaScript(): Record<string, unknown> };
-        fromJavaScript(v: Record<string, unknown>): unknown;
-    };
-}
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const server = require("@pulumi/policy/server") as PolicyServerInternals;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const protoutil = require("@pulumi/policy/protoutil") as ProtoUtilInternals;
-/** The google-protobuf copy that @pulumi/pulumi's analyzer_pb uses. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const structpb = require(require.resolve("google-protobuf/google/protobuf/struct_pb", {
-    paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/analyzer_pb"))],
-})) as StructModule;
 
 // ------------------------------------------------------------------------------------------------
 // Public types

@@ -7,7 +7,6 @@
  * "couldn't find resource" error, since nothing exists yet). Nothing is diffed, planned or checked:
  * it only lets the real runtime run the program to its end, so its cost can be measured.
  */
-import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import * as engineGrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as enginepb from "@pulumi/pulumi/proto/engine_pb";
@@ -15,15 +14,8 @@ import * as resourceGrpc from "@pulumi/pulumi/proto/resource_grpc_pb";
 import * as resourcepb from "@pulumi/pulumi/proto/resource_pb";
 import { plainProperties } from "./engine";
 import { AwsMocks, DEFAULT_ACCOUNT, type MockAccount } from "./mocks";
+import { structpb } from "./sdkStruct";
 
-interface StructModule {
-    Struct: { fromJavaScript(v: Record<string, unknown>): unknown };
-}
-/** The google-protobuf copy @pulumi/pulumi's stubs use (a Struct of another copy would not serialize). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const structpb = require(require.resolve("google-protobuf/google/protobuf/struct_pb", {
-    paths: [path.dirname(require.resolve("@pulumi/pulumi/proto/resource_pb"))],
-})) as StructModule;
 
 const Feature = resourcepb.ResourceMonitorFeature;
 /**

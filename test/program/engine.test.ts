@@ -2,12 +2,8 @@ import { strict as assert } from "assert";
 import fc from "fast-check";
 import { copyPlain } from "../../offline/copy";
 import { runProgram, structCopy } from "../../offline/engine";
+import { structpb } from "../../offline/sdkStruct";
 
-// The protobuf Struct class of the SDK's runtime (what the engine skips during a run).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const structpb = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi/runtime/resource")] })) as {
-    Struct: { fromJavaScript(v: unknown): { toJavaScript(): unknown } };
-};
 
 describe("offline engine: requests without the protobuf round trip", () => {
     it("copies a JSON value exactly as a Struct round trip returns it, key order included", () => {
