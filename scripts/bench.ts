@@ -10,6 +10,7 @@ import {
     FLOOR_ARGS, measureColdStart, measureGrpc, measureInProcess, medianOfRuns, planArgs, timeNode, writeSyntheticStackFiles,
     type GrpcFigure, type InProcessFigure, type ProcessFigure,
 } from "../offline/bench";
+import { importEsm } from "../offline/importEsm";
 import { PROJECT_DIR } from "../offline/paths";
 import { measureRuntime, type RuntimeResults } from "../offline/runtimeBench";
 
@@ -59,11 +60,7 @@ async function main(): Promise<void> {
     let tests: { npmTestMs: number; npmTestColdMs: number; mochaOneProcessMs: number; typecheckFullMs: number; runs: number } | undefined;
     if (!values["skip-tests"]) {
         log("measuring: npm test, the suite in one process and the full type check (slow)\n");
-        // ES module: loaded through a computed specifier so that tsc does not rewrite the import into require().
-        const testCommand = (await (new Function("s", "return import(s)") as (s: string) => Promise<unknown>)(path.join(PROJECT_DIR, "scripts", "test.mjs"))) as {
-            testFiles(): string[];
-            typecheckState(): { buildInfo: string };
-        };
+        const testCommand = await importEsm<{ testFiles(): string[]; typecheckState(): { buildInfo: string } }>(path.join(PROJECT_DIR, "scripts", "test.mjs"));
         const npmTest = () => timeNode([path.join(PROJECT_DIR, "scripts", "test.mjs")]);
         await npmTest(); // the type check's state, as a working copy has it
         const warm = await medianOfRuns(slowRuns, npmTest);

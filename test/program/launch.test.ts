@@ -2,10 +2,9 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { importEsm } from "../../offline/importEsm";
 
-// An ES module: loaded through a computed specifier so that neither tsc nor tsx rewrites the import into require().
 const LAUNCH = path.join(__dirname, "..", "..", "scripts", "launch.mjs");
-const importLaunch = new Function("specifier", "return import(specifier)") as (s: string) => Promise<{ buildIsCurrent(dir: string): boolean; BUILD_STAMP: string }>;
 
 interface BuildStamp {
     BUILD_STAMP: string;
@@ -32,7 +31,7 @@ function project(): { dir: string; write(rel: string, text: string): void } {
 
 describe("scripts/launch.mjs and the build stamp", () => {
     it("use the build only while the sources are those it was built from", async () => {
-        const { buildIsCurrent, BUILD_STAMP } = await importLaunch(LAUNCH);
+        const { buildIsCurrent, BUILD_STAMP } = await importEsm<{ buildIsCurrent(dir: string): boolean; BUILD_STAMP: string }>(LAUNCH);
         const { dir, write } = project();
         assert.equal(buildIsCurrent(dir), false, "no build yet");
 

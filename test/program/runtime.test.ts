@@ -5,18 +5,17 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { runProgram } from "../../offline/engine";
+import { importEsm } from "../../offline/importEsm";
 import { PROJECT_DIR } from "../../offline/paths";
 import { launch, projectRuntime, pwdMain, runtimeCommand, runThroughRuntime } from "../../offline/runtimeBench";
 import { LOG_ERROR, startStandInEngine, type StandInEngine } from "../../offline/standInEngine";
 import { readStackConfig } from "../../offline/stackFiles";
 
-// ES modules: loaded through a computed specifier so that neither tsc nor tsx rewrites the import into require().
-const importModule = new Function("specifier", "return import(specifier)") as <T>(s: string) => Promise<T>;
 type BuildModule = {
     build(dir?: string, projects?: string[], output?: (text: string) => void): Promise<number>;
     buildIfStale(dir?: string): Promise<number>;
 };
-const buildModule = () => importModule<BuildModule>(path.join(PROJECT_DIR, "scripts", "build.mjs"));
+const buildModule = () => importEsm<BuildModule>(path.join(PROJECT_DIR, "scripts", "build.mjs"));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const stamp = require("../../scripts/buildStamp.cjs") as { BUILD_STAMP: string };
 

@@ -3,10 +3,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { importEsm } from "../../offline/importEsm";
 import { PROJECT_DIR } from "../../offline/paths";
 
-// ES modules: loaded through a computed specifier so that neither tsc nor tsx rewrites the import into require().
-const importModule = new Function("specifier", "return import(specifier)") as <T>(s: string) => Promise<T>;
 type TestCommand = {
     SLOW_FIRST: string[];
     TYPECHECK_CONFIG: string;
@@ -14,7 +13,7 @@ type TestCommand = {
     typecheckState(dir?: string): { buildInfo: string; lockDigestFile: string };
     forgetStaleTypecheck(dir?: string): boolean;
 };
-const testCommand = () => importModule<TestCommand>(path.join(PROJECT_DIR, "scripts", "test.mjs"));
+const testCommand = () => importEsm<TestCommand>(path.join(PROJECT_DIR, "scripts", "test.mjs"));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { BUILD_LOCK, withBuildLock } = require("../../scripts/buildLock.cjs") as {
     BUILD_LOCK: string;
