@@ -2,15 +2,12 @@ import { strict as assert } from "assert";
 import { codeDeployRelease, ecsBlueGreenSwap, firstUp, refresh, up, withService, type UpResult, type World } from "../../offline/day2";
 import { readStackConfig } from "../../offline/stackFiles";
 import { PROJECT_DIR } from "../../offline/engine";
+import { once } from "./helpers";
 
 const config = (stack: string) => readStackConfig(PROJECT_DIR, stack);
 
-const firstUps = new Map<string, Promise<World>>();
 /** The committed stack after its first `pulumi up`, made once: every operation on a world returns a new one. */
-function deployed(stack: string): Promise<World> {
-    if (!firstUps.has(stack)) firstUps.set(stack, firstUp(config(stack)));
-    return firstUps.get(stack)!;
-}
+const deployed = once((stack) => firstUp(config(stack)));
 
 /** Nothing refused, nothing a controller set sent back. */
 function assertSafe(result: UpResult, what: string): void {

@@ -5,27 +5,26 @@ import { planStack } from "../../offline/plan";
 import { configValues } from "../../offline/stackFiles";
 import type { RegisteredResource } from "../../offline/types";
 
-const cache = new Map<string, Promise<RunResult>>();
-
-/** Runs index.ts for a stack file once per test process (runs are serialised by the engine). */
-export function runStack(stack: string): Promise<RunResult> {
-    if (!cache.has(stack)) cache.set(stack, runProgram({ stack }));
-    return cache.get(stack)!;
+/**
+ * `make(key)` computed once per key and test process, for results the tests only read (a run of a
+ * committed stack, its plan). Runs are serialised by the engine.
+ */
+export function once<T>(make: (key: string) => Promise<T>): (key: string) => Promise<T> {
+    const made = new Map<string, Promise<T>>();
+    return (key) => {
+        if (!made.has(key)) made.set(key, make(key));
+        return made.get(key)!;
+    };
 }
 
-const plans = new Map<string, ReturnType<typeof planStack>>();
-/** A stack's offline plan with its policy verdict (policies/config/<stack>.json), once per test process. */
-export function planOf(stack: string): ReturnType<typeof planStack> {
-    if (!plans.has(stack)) plans.set(stack, planStack({ stack }));
-    return plans.get(stack)!;
-}
+/** index.ts run for a stack file. */
+export const runStack = once((stack) => runProgram({ stack }));
 
-/** A stack's first `pulumi preview` (computed outputs unknown), once per test process. */
-export function previewStack(stack: string): Promise<RunResult> {
-    const key = `${stack} (preview)`;
-    if (!cache.has(key)) cache.set(key, runProgram({ stack, preview: true }));
-    return cache.get(key)!;
-}
+/** A stack's offline plan with its policy verdict (policies/config/<stack>.json). */
+export const planOf = once((stack) => planStack({ stack }));
+
+/** A stack's first `pulumi preview` (computed outputs unknown). */
+export const previewStack = once((stack) => runProgram({ stack, preview: true }));
 
 /** Runs index.ts with a config given inline (keys without namespace belong to the project). */
 export function runWithConfig(config: Record<string, unknown>, stack = "test"): Promise<RunResult> {

@@ -5,21 +5,16 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import { stringify } from "yaml";
 import { EXIT, planCommand, type Plan } from "../../offline/plan";
-import { service } from "./helpers";
+import { once, service } from "./helpers";
 
-const planned = new Map<string, Promise<{ code: number; text: string }>>();
-/** `npm run plan -- <argv>`: the same command line plans the same files the same way, so it runs once (a diagram file is written each time). */
-function plan(argv: string[]): Promise<{ code: number; text: string }> {
-    const run = async () => {
-        let text = "";
-        const code = await planCommand(argv, { out: (t) => (text += t) });
-        return { code, text };
-    };
-    if (argv.includes("--diagram")) return run();
-    const key = JSON.stringify(argv);
-    if (!planned.has(key)) planned.set(key, run());
-    return planned.get(key)!;
+async function runPlan(argv: string[]): Promise<{ code: number; text: string }> {
+    let text = "";
+    const code = await planCommand(argv, { out: (t) => (text += t) });
+    return { code, text };
 }
+const plannedOnce = once((key) => runPlan(JSON.parse(key) as string[]));
+/** `npm run plan -- <argv>`: the same command line plans the same files the same way, so it runs once (a diagram file is written each time). */
+const plan = (argv: string[]) => (argv.includes("--diagram") ? runPlan(argv) : plannedOnce(JSON.stringify(argv)));
 
 function stackFile(config: Record<string, unknown>): string {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "Pulumi.try.yaml");
